@@ -1,0 +1,197 @@
+#include "commands.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "ganrig/error.hpp"
+#include "ganrig/host_schemas.hpp"
+#include "ganrig/plugin_host.hpp"
+#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/experiment.hpp"
+#include "ganrig/train/run_dir.hpp"
+#include "ganrig/train/trainer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig::cli {
+
+namespace {
+
+ExperimentOptions experiment_options(const std::string& file, const CommonOptions& common) {
+  ExperimentOptions options;
+  options.file = file;
+  options.overrides = common.overrides;
+  options.plugin_paths = common.plugin_paths;
+  return options;
+}
+
+void print_parameter_counts(const Models& models) {
+  const auto counts = count_parameters(models);
+  const auto shape = models.dataset->shape();
+  std::cout << fmt::format(
+      "# dataset: {} ({} images, {}x{}x{})\n"
+      "# parameters: G {}  |  D trainable {}  |  D frozen {}\n",
+      models.dataset->description(), models.dataset->size(), shape.channels, shape.resolution, shape.resolution,
+      counts.generator, counts.discriminator_trainable, counts.discriminator_frozen);
+}
+
+std::string markdown_escape(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+void schema_table(std::ostringstream& out, const Schema& schema) {
+  if (schema.empty()) {
+    out << "No keys.\n\n";
+    return;
+  }
+  out << "| key | type | default | description |\n|---|---|---|---|\n";
+  for (const auto& f : schema.fields())
+    out << "| `" << f.key << "` | " << markdown_escape(f.expectation()) << " | `" << markdown_escape(f.default_text())
+        << "` | " << markdown_escape(f.doc) << " |\n";
+  out << "\n";
+}
+
+std::string plugin_name_of(const Registry& registry, const std::string& file) {
+  for (const auto& p : registry.plugins())
+    if (p.file == file) return p.name;
+  return file == "<core>" ? "core" : fs::path(file).filename().string();
+}
+
+}  // namespace
+
+int train(const TrainCommand& command) {
+  TrainOptions options;
+  options.force = command.force;
+  options.stop_after_ticks = command.stop_after_ticks;
+  options.command_line = command.command_line;
+  fs::path experiment_file = command.target;
+  const bool resume_in_place = is_run_dir(command.target);
+  if (resume_in_place) {
+    options.run_dir = command.target;
+    experiment_file = options.run_dir / "config.resolved.toml";
+    const fs::path latest = latest_checkpoint(options.run_dir);
+    if (latest.empty())
+      throw Error(fmt::format("{} is a run folder without a checkpoint; start a new run from its "
+                              "config.resolved.toml instead",
+                              command.target));
+    options.resume_from = latest;
+  }
+  auto experiment = load_experiment(experiment_options(experiment_file.string(), command.common));
+  if (command.dry_run) {
+    std::cout << to_toml(experiment->config, true);
+    const Models models = build_models(*experiment);
+    std::cout << "\n";
+    print_parameter_counts(models);
+    return 0;
+  }
+  if (!command.resume.empty()) {
+    fs::path from = command.resume;
+    if (fs::is_directory(from)) from = latest_checkpoint(from);
+    if (from.empty() || !fs::exists(from)) throw Error(fmt::format("--resume {}: no checkpoint there", command.resume));
+    options.resume_from = from;
+  }
+  if (!resume_in_place) {
+    const std::string desc = command.desc.empty() ? describe_overrides(command.common.overrides) : command.desc;
+    options.run_dir = create_run_dir(command.run_root, experiment->name(), desc);
+  }
+  const TrainResult result = train(*experiment, options);
+  std::cout << fmt::format("samples: {}\nstats:   {}\nlatest checkpoint: {}\n", (options.run_dir / "samples").string(),
+                           (options.run_dir / "stats.jsonl").string(), result.last_checkpoint.string());
+  return 0;
+}
+
+int config(const std::string& file, const CommonOptions& common) {
+  auto experiment = load_experiment(experiment_options(file, common));
+  std::cout << to_toml(experiment->config, true);
+  return 0;
+}
+
+int validate(const std::vector<std::string>& files, const CommonOptions& common) {
+  int failures = 0;
+  for (const auto& file : files) {
+    try {
+      load_experiment(experiment_options(file, common));
+      std::cout << "ok    " << file << "\n";
+    } catch (const std::exception& e) {
+      ++failures;
+      std::cout << "FAIL  " << file << "\n      " << e.what() << "\n";
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int plugins(const CommonOptions& common) {
+  Registry registry;
+  register_core_components(registry);
+  std::vector<fs::path> places = {build_plugin_dir()};
+  places.insert(places.end(), common.plugin_paths.begin(), common.plugin_paths.end());
+  load_plugins(plugin_files(places), registry);
+  std::cout << "Plugins:\n";
+  for (const auto& p : registry.plugins())
+    std::cout << fmt::format("  {} {}  {}\n    sha256 {}  ({}, libtorch {})\n", p.name, p.version, p.file, p.sha256,
+                             p.compiler, p.torch_version);
+  std::cout << "\nComponents:\n";
+  for (const auto* e : registry.entries()) {
+    std::cout << fmt::format("\n  {} '{}'  [{}]\n    {}\n", e->kind, e->name, plugin_name_of(registry, e->plugin_file),
+                             e->doc);
+    for (const auto& f : e->schema.fields())
+      std::cout << fmt::format("    {:<20} {:<28} = {:<12} {}\n", f.key, f.expectation(), f.default_text(), f.doc);
+  }
+  return 0;
+}
+
+std::string config_reference_markdown() {
+  Registry registry;
+  register_core_components(registry);
+  load_plugins(plugin_files({build_plugin_dir()}, false), registry);
+  std::ostringstream out;
+  out << "# Configuration reference\n\n"
+         "Generated from the schemas by `tools/gen-docs.sh` (`ganrig docs`); do not edit by hand. A test fails when\n"
+         "this file is stale. Every key not given in an experiment takes the default shown here, and the default is\n"
+         "written into the run's `config.resolved.toml`.\n\n"
+         "## Host tables\n\n";
+  for (const auto& [path, schema] : host_schemas()) {
+    out << "### [" << path << "]\n\n";
+    schema_table(out, schema);
+  }
+  std::string kind;
+  for (const auto* e : registry.entries()) {
+    if (e->kind != kind) {
+      kind = e->kind;
+      out << "## " << kind << "\n\n";
+    }
+    out << "### " << kind << " `" << e->name << "` (plugin `" << plugin_name_of(registry, e->plugin_file) << "`)\n\n"
+        << markdown_escape(e->doc) << "\n\n";
+    schema_table(out, e->schema);
+  }
+  return out.str();
+}
+
+int docs(const std::string& check_file) {
+  const std::string text = config_reference_markdown();
+  if (check_file.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  std::ifstream in(check_file);
+  std::stringstream existing;
+  existing << in.rdbuf();
+  if (existing.str() == text) {
+    std::cout << check_file << " is up to date\n";
+    return 0;
+  }
+  std::cerr << check_file << " is stale: regenerate it with tools/gen-docs.sh\n";
+  return 1;
+}
+
+}  // namespace ganrig::cli

@@ -1,0 +1,35 @@
+#pragma once
+// The ganrig subcommands. Each returns the process exit code.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ganrig::cli {
+
+struct CommonOptions {
+  std::vector<std::string> overrides;               // --set
+  std::vector<std::filesystem::path> plugin_paths;  // --plugin-path
+};
+
+struct TrainCommand {
+  std::string target;  // an experiment file or a run folder
+  CommonOptions common;
+  std::string resume;
+  bool force = false;
+  bool dry_run = false;
+  std::string run_root = "runs";
+  std::string desc;
+  std::int64_t stop_after_ticks = 0;
+  std::string command_line;
+};
+
+int train(const TrainCommand& command);
+int config(const std::string& file, const CommonOptions& common);
+int validate(const std::vector<std::string>& files, const CommonOptions& common);
+int plugins(const CommonOptions& common);
+int docs(const std::string& check_file);
+
+// The Markdown configuration reference generated from every schema (host and build plugins).
+std::string config_reference_markdown();
+
+}  // namespace ganrig::cli

@@ -1,0 +1,59 @@
+#pragma once
+// What a builder may use while it builds: the registry (to build sub-components such as blocks,
+// the augment or the projector), the experiment configuration, the image shape and the seed.
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ganrig/config.hpp"
+#include "ganrig/config_view.hpp"
+#include "ganrig/interfaces.hpp"
+#include "ganrig/registry.hpp"
+
+namespace ganrig {
+
+class BuildContext {
+ public:
+  BuildContext(const Registry& registry, const Config& config, ImageShape image, std::uint64_t seed);
+
+  const Registry& registry() const { return registry_; }
+  const Config& config() const { return config_; }
+  ImageShape image() const { return image_; }
+  std::uint64_t seed() const { return seed_; }
+
+  // Builds the component described by the validated table at `table_path` ("augment").
+  template <class I>
+  std::shared_ptr<I> build(const std::string& table_path) {
+    return std::static_pointer_cast<I>(build_erased(I::kind, table_path));
+  }
+  // True when the experiment has a table at `table_path`.
+  bool has(const std::string& table_path) const;
+
+  // The component named (or described inline) by `key` of a validated table (a Component field).
+  template <class I>
+  std::shared_ptr<I> component(const ConfigView& view, const std::string& key) {
+    return std::static_pointer_cast<I>(component_erased(I::kind, view, key));
+  }
+  std::shared_ptr<Block> block(const ConfigView& view, const std::string& key) {
+    return component<Block>(view, key);
+  }
+
+  // Table paths built so far; the host reports tables that nothing used.
+  const std::set<std::string>& consumed() const { return consumed_; }
+
+ private:
+  std::shared_ptr<void> build_erased(const std::string& kind, const std::string& table_path);
+  std::shared_ptr<void> component_erased(const std::string& kind, const ConfigView& view, const std::string& key);
+  const Registry& registry_;
+  const Config& config_;
+  ImageShape image_;
+  std::uint64_t seed_;
+  std::set<std::string> consumed_;
+};
+
+// Builds a component of `kind` from a standalone validated table (tests, tools).
+std::shared_ptr<void> build_component(const Registry& registry, const std::string& kind,
+                                      const ConfigView& view, BuildContext& ctx);
+
+}  // namespace ganrig

@@ -1,0 +1,134 @@
+#pragma once
+// The component interfaces the host knows. Plugins subclass them; the training loop sees nothing
+// else. Networks are torch::nn::Module subclasses so parameters, buffers and (de)serialization
+// work by name, exactly as for LibTorch's own modules.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace ganrig {
+
+// Shape of the images a run trains on; the dataset defines it, networks read it.
+struct ImageShape {
+  std::int64_t channels = 3;
+  std::int64_t resolution = 32;
+};
+
+// One convolution as a network asks for it; the block decides how to realise it.
+struct ConvSpec {
+  std::int64_t in_channels = 0;
+  std::int64_t out_channels = 0;
+  std::int64_t kernel = 3;
+  std::int64_t stride = 1;
+  std::int64_t padding = 0;
+  bool bias = true;
+  bool transposed = false;     // a fractionally strided (transposed) convolution
+  bool spectral_norm = false;  // PyTorch semantics: one power iteration per training forward
+};
+
+// A convolution layer produced by a block.
+class ConvLayer : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+};
+
+// kind "block": a factory of convolutions (`conv`, `dsc`, ...). Networks ask a block for each
+// convolution, which makes "which convolution goes where" a configuration choice.
+class Block {
+ public:
+  static constexpr const char* kind = "block";
+  virtual ~Block() = default;
+  virtual std::shared_ptr<ConvLayer> make(const ConvSpec& spec) const = 0;
+};
+
+// kind "generator": latent [B, latent_dim] -> image [B, C, R, R] in [-1, 1] (roughly).
+class Generator : public torch::nn::Module {
+ public:
+  static constexpr const char* kind = "generator";
+  virtual torch::Tensor forward(const torch::Tensor& z) = 0;
+  virtual std::int64_t latent_dim() const = 0;
+};
+
+// kind "discriminator": image [B, C, R, R] -> logits [B, ...] (any trailing shape).
+class Discriminator : public torch::nn::Module {
+ public:
+  static constexpr const char* kind = "discriminator";
+  virtual torch::Tensor forward(const torch::Tensor& images) = 0;
+};
+
+// kind "augment": a differentiable augmentation applied to real and fake images alike.
+class Augment : public torch::nn::Module {
+ public:
+  static constexpr const char* kind = "augment";
+  virtual torch::Tensor forward(const torch::Tensor& images) = 0;
+};
+
+// kind "projector": a frozen pretrained feature network returning feature maps at several scales.
+class Projector : public torch::nn::Module {
+ public:
+  static constexpr const char* kind = "projector";
+  virtual std::vector<torch::Tensor> forward(const torch::Tensor& images) = 0;
+  virtual std::vector<std::int64_t> channels() const = 0;
+};
+
+// Per-tick statistics a component can report (averaged over the tick by the loop).
+class StatsSink {
+ public:
+  virtual ~StatsSink() = default;
+  virtual void add(const std::string& name, double value) = 0;
+};
+
+// What a loss phase sees: the networks, a real micro-batch and fresh latents.
+struct LossInputs {
+  Generator& generator;
+  Discriminator& discriminator;
+  const torch::Tensor& real;  // [b, C, R, R] in [-1, 1]
+  const torch::Tensor& z;     // [b, latent_dim], drawn fresh for this phase
+  StatsSink& stats;
+};
+
+// A regularization phase the loss asks the loop to schedule ("Dreg" every 16 iterations).
+struct RegularizerSpec {
+  std::string name;
+  enum class Network { Generator, Discriminator } network = Network::Discriminator;
+  std::int64_t interval = 1;
+};
+
+// kind "loss": computes each phase's loss; the loop owns scheduling, accumulation and stepping.
+class Loss : public torch::nn::Module {
+ public:
+  static constexpr const char* kind = "loss";
+  virtual torch::Tensor generator_loss(const LossInputs& in) = 0;
+  virtual torch::Tensor discriminator_loss(const LossInputs& in) = 0;
+  virtual std::vector<RegularizerSpec> regularizers() const { return {}; }
+  virtual torch::Tensor regularizer_loss(const std::string& name, const LossInputs& in);
+};
+
+// kind "dataset": decoded images kept in memory as uint8, so a step never waits on decoding.
+class Dataset {
+ public:
+  static constexpr const char* kind = "dataset";
+  virtual ~Dataset() = default;
+  virtual const torch::Tensor& images() const = 0;  // uint8 [N, C, R, R], contiguous, CPU
+  virtual bool xflip() const { return false; }       // random horizontal flips when batching
+  virtual std::string description() const = 0;      // for logs and env.json
+  std::int64_t size() const { return images().size(0); }
+  ImageShape shape() const { return {images().size(1), images().size(2)}; }
+};
+
+// kind "image_sink": writes a uint8 [C, H, W] image (a sample grid) to `stem` + extension.
+class ImageSink {
+ public:
+  static constexpr const char* kind = "image_sink";
+  virtual ~ImageSink() = default;
+  virtual std::filesystem::path write(const std::filesystem::path& stem,
+                                      const torch::Tensor& image_chw_uint8) const = 0;
+};
+
+}  // namespace ganrig

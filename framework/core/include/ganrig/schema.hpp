@@ -1,0 +1,74 @@
+#pragma once
+// A component's declared configuration keys. The host validates each table against its schema
+// before calling the builder: unknown keys, wrong types, out-of-range values and missing required
+// keys are errors with the key's position; absent keys take the declared default, which is written
+// into the resolved config.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace ganrig {
+
+enum class ValueType {
+  Boolean,
+  Integer,
+  Float,
+  String,
+  IntegerArray,
+  FloatArray,
+  StringArray,
+  StringTable,  // a table of string values, e.g. per-resolution block names { 8 = "conv" }
+  Component,    // a component of another kind: a type name or an inline table with `type`
+};
+
+std::string type_name(ValueType type);
+
+struct Field {
+  std::string key;
+  ValueType type = ValueType::String;
+  std::string doc;
+  bool required = false;
+  std::shared_ptr<toml::node> default_value;  // null when required or when "no default"
+  std::optional<double> min, max;             // numeric bounds (inclusive), also per array item
+  std::vector<std::string> choices;           // allowed strings
+  std::optional<std::size_t> length;          // exact array length
+  std::string component_kind;                 // for ValueType::Component
+
+  Field& range(double lo, double hi) { min = lo; max = hi; return *this; }
+  Field& at_least(double lo) { min = lo; return *this; }
+  Field& one_of(std::vector<std::string> allowed) { choices = std::move(allowed); return *this; }
+  Field& exactly(std::size_t n) { length = n; return *this; }
+
+  // Human-readable description of what is expected: "integer in [1, 4096]".
+  std::string expectation() const;
+  std::string default_text() const;  // inline TOML of the default, or "required"
+};
+
+class Schema {
+ public:
+  Field& boolean(const std::string& key, bool fallback, const std::string& doc);
+  Field& integer(const std::string& key, std::int64_t fallback, const std::string& doc);
+  Field& real(const std::string& key, double fallback, const std::string& doc);
+  Field& string(const std::string& key, const std::string& fallback, const std::string& doc);
+  Field& integers(const std::string& key, const std::vector<std::int64_t>& fallback, const std::string& doc);
+  Field& reals(const std::string& key, const std::vector<double>& fallback, const std::string& doc);
+  Field& strings(const std::string& key, const std::vector<std::string>& fallback, const std::string& doc);
+  Field& string_table(const std::string& key, const std::string& doc);  // default: empty table
+  Field& component(const std::string& key, const std::string& kind, const std::string& fallback,
+                   const std::string& doc);
+  Field& required(const std::string& key, ValueType type, const std::string& doc);
+
+  const Field* find(const std::string& key) const;
+  const std::vector<Field>& fields() const { return fields_; }
+  std::vector<std::string> keys() const;
+  bool empty() const { return fields_.empty(); }
+
+ private:
+  Field& add(Field field);
+  std::vector<Field> fields_;
+};
+
+}  // namespace ganrig

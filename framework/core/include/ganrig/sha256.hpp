@@ -1,0 +1,9 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace ganrig {
+// Hex sha256 of a file's bytes (OpenSSL).
+std::string sha256_file(const std::filesystem::path& file);
+std::string sha256_text(const std::string& text);
+}  // namespace ganrig

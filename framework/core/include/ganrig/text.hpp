@@ -1,0 +1,19 @@
+#pragma once
+// Small text helpers used in error messages.
+#include <string>
+#include <vector>
+
+namespace ganrig {
+
+// Levenshtein edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+// The candidate closest to `word`, or "" when none is plausibly a typo of it.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+std::string join(const std::vector<std::string>& items, const std::string& separator);
+
+// " (did you mean 'x'?)" or "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace ganrig

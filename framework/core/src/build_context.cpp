@@ -1,0 +1,51 @@
+#include "ganrig/build_context.hpp"
+
+#include <fmt/format.h>
+
+#include "ganrig/error.hpp"
+
+namespace ganrig {
+
+BuildContext::BuildContext(const Registry& registry, const Config& config, ImageShape image, std::uint64_t seed)
+    : registry_(registry), config_(config), image_(image), seed_(seed) {}
+
+bool BuildContext::has(const std::string& table_path) const { return config_.table_at(table_path) != nullptr; }
+
+std::shared_ptr<void> BuildContext::build_erased(const std::string& kind, const std::string& table_path) {
+  const toml::table* table = config_.table_at(table_path);
+  if (!table)
+    throw ConfigError(fmt::format("{}: the experiment has no [{}] table, but a component needs a {} there",
+                                  config_.origin("").location(), table_path, kind));
+  const ConfigView view(*table, table_path, &config_);
+  consumed_.insert(table_path);
+  return build_component(registry_, kind, view, *this);
+}
+
+std::shared_ptr<void> BuildContext::component_erased(const std::string& kind, const ConfigView& view,
+                                                     const std::string& key) {
+  const toml::node* node = view.table().get(key);
+  if (node && node->is_table()) return build_component(registry_, kind, view.sub(key), *this);
+  // A plain name: the component's schema is empty (validation expands it to a table otherwise).
+  toml::table holder;
+  holder.insert("type", view.string(key));
+  const ConfigView sub(holder, view.path() + "." + key, &config_);
+  return build_component(registry_, kind, sub, *this);
+}
+
+std::shared_ptr<void> build_component(const Registry& registry, const std::string& kind, const ConfigView& view,
+                                      BuildContext& ctx) {
+  const std::string type = view.string("type");
+  const ComponentEntry& entry = registry.get(kind, type, view.origin("type"));
+  try {
+    std::shared_ptr<void> built = entry.build(view, ctx);
+    if (!built) throw Error(fmt::format("{} '{}' returned nothing", kind, type));
+    return built;
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: building {} '{}' (from {}) failed: {}", view.origin("type").location(), kind, type,
+                            entry.plugin_file, e.what()));
+  }
+}
+
+}  // namespace ganrig

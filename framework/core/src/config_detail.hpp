@@ -1,0 +1,22 @@
+#pragma once
+// Internal helpers shared by the config sources (not installed, not used by plugins).
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "ganrig/origin.hpp"
+
+namespace ganrig::detail {
+
+// A path relative to the working directory when below it, else absolute.
+std::string display_path(const std::filesystem::path& p);
+std::string node_type_name(const toml::node& n);
+// Inserts (or replaces) a copy of `value` under `key`.
+void put(toml::table& t, const std::string& key, const toml::node& value);
+// Records `where` for `path` and, for a table, every key below it.
+void record_origins(std::map<std::string, Origin>& origins, const std::string& path,
+                    const toml::node& value, const Origin& where);
+
+}  // namespace ganrig::detail

@@ -1,0 +1,93 @@
+// The host's own tables. [train] holds what changes the science, [exec] only how it is executed.
+#include "ganrig/host_schemas.hpp"
+
+namespace ganrig {
+
+namespace {
+
+Schema experiment_schema() {
+  Schema s;
+  s.string("name", "", "Run name; runs go to runs/<name>/. Defaults to the experiment file's name.");
+  s.integer("seed", 0, "Seed of every random stream of the run (weights, latents, data order, augmentation).")
+      .at_least(0);
+  s.string("description", "", "Free text recorded with the run.");
+  s.strings("tags", {}, "Free labels recorded with the run.");
+  return s;
+}
+
+Schema plugins_schema() {
+  Schema s;
+  s.strings("paths", {},
+            "Extra plugin files or folders, relative to the file that sets them; loaded after the build's "
+            "plugin folder, --plugin-path and GANRIG_PLUGIN_PATH.");
+  return s;
+}
+
+Schema train_schema() {
+  Schema s;
+  s.real("total_kimg", 100.0, "Length of training in thousands of real images shown to D.").at_least(0);
+  s.integer("batch", 64, "Global batch size (images per optimizer step).").at_least(1);
+  s.real("tick_kimg", 4.0, "Progress is reported and stats.jsonl gets a line every tick_kimg.").range(1e-6, 1e9);
+  s.real("snapshot_kimg", 200.0, "A checkpoint is written every snapshot_kimg (rounded to ticks) and at the end.")
+      .range(1e-6, 1e9);
+  s.real("sample_kimg", 200.0, "A sample grid from the EMA generator is written every sample_kimg (rounded to ticks).")
+      .range(1e-6, 1e9);
+  s.integers("sample_grid", {8, 8}, "Rows and columns of the sample grid (fixed latents).").exactly(2).range(1, 64);
+  s.real("ema_kimg", 10.0,
+         "Half-life of the generator's exponential moving average in kimg; 0 disables averaging (G_ema = G). "
+         "Projected GAN uses batch * 10 / 32.")
+      .at_least(0);
+  s.real("ema_rampup", 0.05,
+         "EMA ramp-up: the half-life is at most cur_nimg * ema_rampup; 0 disables the ramp-up.")
+      .range(0, 1e9);
+  s.boolean("sanitize_gradients", true,
+            "Replace NaN gradients by 0 and +-Inf by +-1e5 before each step (as Projected GAN's code does).");
+  s.integer("max_nonfinite_steps", 10,
+            "A step whose loss is NaN or Inf is skipped; after this many in a row the run stops.")
+      .at_least(1);
+  return s;
+}
+
+Schema exec_schema() {
+  Schema s;
+  s.string("device", "auto", "\"auto\" (CUDA when available, else CPU), \"cpu\", \"cuda\" or \"cuda:N\".");
+  s.integer("threads", 0, "Intra-op CPU threads; 0 keeps LibTorch's default (all cores).").at_least(0);
+  s.integer("batch_per_device", 0,
+            "Micro-batch per device; gradients are accumulated up to [train] batch. 0 means the whole batch.")
+      .at_least(0);
+  s.string("progress", "auto", "Progress output: a live line on a terminal, plain lines otherwise.")
+      .one_of({"auto", "live", "lines"});
+  s.component("sample_format", "image_sink", "png",
+              "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
+  return s;
+}
+
+Schema optim_schema() {
+  Schema s;
+  s.string("type", "adam", "Optimizer.").one_of({"adam"});
+  s.real("lr", 2e-4, "Learning rate.").range(0, 10);
+  s.reals("betas", {0.0, 0.99}, "Adam's beta1 and beta2.").exactly(2).range(0, 1);
+  s.real("eps", 1e-8, "Adam's epsilon.").range(0, 1);
+  return s;
+}
+
+Schema eval_schema() {
+  Schema s;
+  s.strings("metrics", {}, "Metrics evaluated during training (metric components).");
+  s.real("interval_kimg", 0.0, "Evaluate every interval_kimg; 0 evaluates only at the end.").at_least(0);
+  return s;
+}
+
+}  // namespace
+
+const std::map<std::string, Schema>& host_schemas() {
+  static const std::map<std::string, Schema> schemas = {
+      {"experiment", experiment_schema()},     {"plugins", plugins_schema()},
+      {"train", train_schema()},               {"exec", exec_schema()},
+      {"optim.generator", optim_schema()},     {"optim.discriminator", optim_schema()},
+      {"eval", eval_schema()},
+  };
+  return schemas;
+}
+
+}  // namespace ganrig

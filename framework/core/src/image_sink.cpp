@@ -1,0 +1,37 @@
+// The built-in image sink: binary netpbm (PPM for colour, PGM for grey), which needs no library,
+// so a training build without OpenCV still writes viewable sample grids.
+#include <fstream>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/interfaces.hpp"
+#include "ganrig/registry.hpp"
+
+namespace ganrig {
+
+namespace {
+class NetpbmSink : public ImageSink {
+ public:
+  std::filesystem::path write(const std::filesystem::path& stem, const torch::Tensor& image) const override {
+    TORCH_CHECK(image.dim() == 3 && image.scalar_type() == torch::kUInt8, "expected a uint8 [C, H, W] image");
+    const auto channels = image.size(0);
+    TORCH_CHECK(channels == 1 || channels == 3, "netpbm needs 1 or 3 channels");
+    std::filesystem::path file = stem;
+    file += channels == 3 ? ".ppm" : ".pgm";
+    const torch::Tensor hwc = image.permute({1, 2, 0}).contiguous().cpu();
+    std::ofstream out(file, std::ios::binary);
+    out << (channels == 3 ? "P6" : "P5") << "\n" << image.size(2) << " " << image.size(1) << "\n255\n";
+    out.write(reinterpret_cast<const char*>(hwc.data_ptr<std::uint8_t>()), static_cast<std::streamsize>(hwc.numel()));
+    if (!out) throw Error("cannot write " + file.string());
+    return file;
+  }
+};
+}  // namespace
+
+void register_core_components(Registry& registry) {
+  registry.set_current_plugin("<core>");
+  registry.add<ImageSink>("ppm", "Binary PPM/PGM images; built into the core, no dependency.", Schema{},
+                          [](const ConfigView&, BuildContext&) { return std::make_shared<NetpbmSink>(); });
+}
+
+}  // namespace ganrig

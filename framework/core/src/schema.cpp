@@ -1,0 +1,118 @@
+#include "ganrig/schema.hpp"
+
+#include <fmt/format.h>
+
+#include "ganrig/config.hpp"
+#include "ganrig/error.hpp"
+
+namespace ganrig {
+
+std::string type_name(ValueType type) {
+  switch (type) {
+    case ValueType::Boolean: return "boolean";
+    case ValueType::Integer: return "integer";
+    case ValueType::Float: return "float";
+    case ValueType::String: return "string";
+    case ValueType::IntegerArray: return "array of integers";
+    case ValueType::FloatArray: return "array of floats";
+    case ValueType::StringArray: return "array of strings";
+    case ValueType::StringTable: return "table of strings";
+    case ValueType::Component: return "component";
+  }
+  return "?";
+}
+
+namespace {
+std::string number_text(double x) {
+  if (x == static_cast<double>(static_cast<long long>(x)) && std::abs(x) < 1e15)
+    return std::to_string(static_cast<long long>(x));
+  return fmt::format("{:g}", x);
+}
+}  // namespace
+
+std::string Field::expectation() const {
+  std::string text = type == ValueType::Component
+                         ? "a " + component_kind + " name or an inline table with 'type'"
+                         : type_name(type);
+  if (length) text += fmt::format(" of length {}", *length);
+  if (min && max)
+    text += fmt::format(" in [{}, {}]", number_text(*min), number_text(*max));
+  else if (min)
+    text += fmt::format(" >= {}", number_text(*min));
+  else if (max)
+    text += fmt::format(" <= {}", number_text(*max));
+  if (!choices.empty()) {
+    text += " (one of:";
+    for (const auto& c : choices) text += " \"" + c + "\"";
+    text += ")";
+  }
+  return text;
+}
+
+std::string Field::default_text() const {
+  if (required) return "required";
+  if (!default_value) return "none";
+  return to_toml_value(*default_value);
+}
+
+Field& Schema::add(Field field) {
+  if (find(field.key)) throw Error("schema declares key '" + field.key + "' twice");
+  fields_.push_back(std::move(field));
+  return fields_.back();
+}
+
+Field& Schema::boolean(const std::string& key, bool fallback, const std::string& doc) {
+  return add({key, ValueType::Boolean, doc, false, std::make_shared<toml::value<bool>>(fallback)});
+}
+Field& Schema::integer(const std::string& key, std::int64_t fallback, const std::string& doc) {
+  return add({key, ValueType::Integer, doc, false, std::make_shared<toml::value<std::int64_t>>(fallback)});
+}
+Field& Schema::real(const std::string& key, double fallback, const std::string& doc) {
+  return add({key, ValueType::Float, doc, false, std::make_shared<toml::value<double>>(fallback)});
+}
+Field& Schema::string(const std::string& key, const std::string& fallback, const std::string& doc) {
+  return add({key, ValueType::String, doc, false, std::make_shared<toml::value<std::string>>(fallback)});
+}
+Field& Schema::integers(const std::string& key, const std::vector<std::int64_t>& fallback,
+                        const std::string& doc) {
+  auto array = std::make_shared<toml::array>();
+  for (auto v : fallback) array->push_back(v);
+  return add({key, ValueType::IntegerArray, doc, false, array});
+}
+Field& Schema::reals(const std::string& key, const std::vector<double>& fallback, const std::string& doc) {
+  auto array = std::make_shared<toml::array>();
+  for (auto v : fallback) array->push_back(v);
+  return add({key, ValueType::FloatArray, doc, false, array});
+}
+Field& Schema::strings(const std::string& key, const std::vector<std::string>& fallback,
+                       const std::string& doc) {
+  auto array = std::make_shared<toml::array>();
+  for (const auto& v : fallback) array->push_back(v);
+  return add({key, ValueType::StringArray, doc, false, array});
+}
+Field& Schema::string_table(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::StringTable, doc, false, std::make_shared<toml::table>()});
+}
+Field& Schema::component(const std::string& key, const std::string& kind, const std::string& fallback,
+                         const std::string& doc) {
+  Field f{key, ValueType::Component, doc, false, std::make_shared<toml::value<std::string>>(fallback)};
+  f.component_kind = kind;
+  return add(std::move(f));
+}
+Field& Schema::required(const std::string& key, ValueType type, const std::string& doc) {
+  return add({key, type, doc, true, nullptr});
+}
+
+const Field* Schema::find(const std::string& key) const {
+  for (const auto& f : fields_)
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> Schema::keys() const {
+  std::vector<std::string> out;
+  for (const auto& f : fields_) out.push_back(f.key);
+  return out;
+}
+
+}  // namespace ganrig

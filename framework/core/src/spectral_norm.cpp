@@ -1,0 +1,82 @@
+#include "ganrig/spectral_norm.hpp"
+
+#include <cmath>
+
+namespace ganrig {
+
+namespace {
+torch::Tensor normalize(const torch::Tensor& x, double eps) {
+  return x / x.norm().clamp_min(eps);
+}
+}  // namespace
+
+SpectralNorm::SpectralNorm(torch::nn::Module& owner, const torch::Tensor& weight_orig, std::int64_t dim,
+                           int power_iterations, double eps)
+    : dim_(dim), power_iterations_(power_iterations), eps_(eps) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor w = matrix(weight_orig);
+  u_ = owner.register_buffer("weight_u", normalize(torch::randn({w.size(0)}, weight_orig.options()), eps_));
+  v_ = owner.register_buffer("weight_v", normalize(torch::randn({w.size(1)}, weight_orig.options()), eps_));
+}
+
+torch::Tensor SpectralNorm::matrix(const torch::Tensor& w) const {
+  if (dim_ == 0) return w.reshape({w.size(0), -1});
+  std::vector<std::int64_t> order = {dim_};
+  for (std::int64_t d = 0; d < w.dim(); ++d)
+    if (d != dim_) order.push_back(d);
+  return w.permute(order).reshape({w.size(dim_), -1});
+}
+
+torch::Tensor SpectralNorm::weight(const torch::Tensor& weight_orig, bool training) {
+  const torch::Tensor w = matrix(weight_orig);
+  torch::Tensor u = u_, v = v_;
+  if (training && power_iterations_ > 0) {
+    {
+      torch::NoGradGuard no_grad;
+      for (int i = 0; i < power_iterations_; ++i) {
+        v_.copy_(normalize(torch::mv(w.t(), u_), eps_));
+        u_.copy_(normalize(torch::mv(w, v_), eps_));
+      }
+    }
+    // As PyTorch: use copies, so autograd never sees the in-place buffer updates.
+    u = u_.clone(torch::MemoryFormat::Contiguous);
+    v = v_.clone(torch::MemoryFormat::Contiguous);
+  }
+  const torch::Tensor sigma = torch::dot(u, torch::mv(w, v));
+  return weight_orig / sigma;
+}
+
+Conv2dLayerImpl::Conv2dLayerImpl(const Options& options) : options_(options) {
+  const auto& o = options_;
+  TORCH_CHECK(o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+              "channels must be divisible by groups");
+  const std::vector<std::int64_t> shape =
+      o.transposed ? std::vector<std::int64_t>{o.in_channels, o.out_channels / o.groups, o.kernel, o.kernel}
+                   : std::vector<std::int64_t>{o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel};
+  torch::Tensor w = torch::empty(shape);
+  // PyTorch's default initialisation: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+  // with fan_in taken from weight dimension 1 (also for transposed convolutions, as PyTorch does).
+  torch::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
+  const double fan_in = static_cast<double>(shape[1] * o.kernel * o.kernel);
+  weight_ = register_parameter(o.spectral_norm ? "weight_orig" : "weight", w);
+  if (o.bias) {
+    const double bound = 1.0 / std::sqrt(fan_in);
+    bias_ = register_parameter("bias", torch::empty({o.out_channels}).uniform_(-bound, bound));
+  }
+  if (o.spectral_norm) sn_ = std::make_unique<SpectralNorm>(*this, weight_, o.transposed ? 1 : 0);
+}
+
+torch::Tensor Conv2dLayerImpl::effective_weight() {
+  return sn_ ? sn_->weight(weight_, false) : weight_;
+}
+
+torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor w = sn_ ? sn_->weight(weight_, is_training()) : weight_;
+  const auto& o = options_;
+  const torch::Tensor bias = o.bias ? bias_ : torch::Tensor();
+  if (o.transposed)
+    return torch::conv_transpose2d(x, w, bias, o.stride, o.padding, /*output_padding=*/0, o.groups);
+  return torch::conv2d(x, w, bias, o.stride, o.padding, /*dilation=*/1, o.groups);
+}
+
+}  // namespace ganrig

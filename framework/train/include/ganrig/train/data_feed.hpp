@@ -1,0 +1,34 @@
+#pragma once
+// Batches of real images from an in-memory dataset: a seeded permutation per epoch, optional
+// random x-flips, uint8 -> float in [-1, 1]. Its state is part of every checkpoint.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <ATen/core/Generator.h>
+#include <torch/torch.h>
+
+#include "ganrig/interfaces.hpp"
+
+namespace ganrig {
+
+class DataFeed {
+ public:
+  DataFeed(const Dataset& dataset, std::uint64_t seed);
+  torch::Tensor next(std::int64_t batch);  // float [batch, C, R, R] on the CPU
+  void save(std::map<std::string, torch::Tensor>& state) const;
+  void load(const std::map<std::string, torch::Tensor>& state);
+
+ private:
+  const Dataset& dataset_;
+  at::Generator rng_;
+  torch::Tensor order_;
+  std::int64_t cursor_ = 0;
+};
+
+// uint8 [N, C, H, W] -> float in [-1, 1].
+torch::Tensor to_signed_float(const torch::Tensor& images_uint8);
+// float [N, C, H, W] in [-1, 1] -> a uint8 [C, rows*H, cols*W] grid (x * 127.5 + 128, clamped).
+torch::Tensor make_grid(const torch::Tensor& images, std::int64_t rows, std::int64_t cols);
+
+}  // namespace ganrig

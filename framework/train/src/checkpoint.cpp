@@ -1,0 +1,152 @@
+#include "ganrig/train/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "ganrig/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+namespace {
+
+void fsync_path(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw Error(fmt::format("cannot open {} to flush it", path.string()));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(fmt::format("cannot flush {} to disk", path.string()));
+}
+
+// temporary file -> fsync -> rename -> fsync(folder): the target is either the old or the new file.
+template <class WriteFn>
+void commit_atomically(const fs::path& file, WriteFn write,
+                       const std::function<void(const fs::path&)>& before_commit) {
+  fs::path temporary = file;
+  temporary += fmt::format(".tmp-{}", ::getpid());
+  write(temporary);
+  fsync_path(temporary, false);
+  if (before_commit) before_commit(temporary);
+  fs::rename(temporary, file);
+  fsync_path(file.parent_path().empty() ? fs::path(".") : file.parent_path(), true);
+}
+
+void save_module(torch::serialize::OutputArchive& archive, const char* key, const torch::nn::Module* module) {
+  if (!module) return;
+  torch::serialize::OutputArchive nested;
+  module->save(nested);
+  archive.write(key, nested);
+}
+
+void load_module(torch::serialize::InputArchive& archive, const char* key, torch::nn::Module* module,
+                 const fs::path& file) {
+  if (!module) return;
+  torch::serialize::InputArchive nested;
+  if (!archive.try_read(key, nested))
+    throw Error(fmt::format("checkpoint {} has no '{}'", file.string(), key));
+  module->load(nested);
+}
+
+}  // namespace
+
+void write_checkpoint(const fs::path& file, const CheckpointParts& parts,
+                      const std::function<void(const fs::path&)>& before_commit) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string("ganrig-checkpoint-1")));
+  archive.write("config_toml", c10::IValue(parts.config_toml));
+  save_module(archive, "generator", parts.generator);
+  save_module(archive, "generator_ema", parts.generator_ema);
+  save_module(archive, "discriminator", parts.discriminator);
+  save_module(archive, "loss", parts.loss);
+  if (parts.optimizer_g) {
+    torch::serialize::OutputArchive nested;
+    parts.optimizer_g->save(nested);
+    archive.write("optimizer_g", nested);
+  }
+  if (parts.optimizer_d) {
+    torch::serialize::OutputArchive nested;
+    parts.optimizer_d->save(nested);
+    archive.write("optimizer_d", nested);
+  }
+  torch::serialize::OutputArchive state;
+  for (const auto& [key, tensor] : parts.state) state.write(key, tensor.to(torch::kCPU));
+  archive.write("state", state);
+  commit_atomically(file, [&](const fs::path& temporary) { archive.save_to(temporary.string()); }, before_commit);
+}
+
+void read_checkpoint(const fs::path& file, CheckpointParts& parts) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string());
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("cannot read checkpoint {}: {}", file.string(), e.what()));
+  }
+  c10::IValue format;
+  if (!archive.try_read("format", format) || format.toStringRef() != "ganrig-checkpoint-1")
+    throw Error(fmt::format("{} is not a ganrig checkpoint", file.string()));
+  load_module(archive, "generator", parts.generator, file);
+  load_module(archive, "generator_ema", parts.generator_ema, file);
+  load_module(archive, "discriminator", parts.discriminator, file);
+  load_module(archive, "loss", parts.loss, file);
+  if (parts.optimizer_g) {
+    torch::serialize::InputArchive nested;
+    archive.read("optimizer_g", nested);
+    parts.optimizer_g->load(nested);
+  }
+  if (parts.optimizer_d) {
+    torch::serialize::InputArchive nested;
+    archive.read("optimizer_d", nested);
+    parts.optimizer_d->load(nested);
+  }
+  torch::serialize::InputArchive state;
+  archive.read("state", state);
+  parts.state.clear();
+  for (const auto& key : state.keys()) {
+    torch::Tensor t;
+    state.read(key, t);
+    parts.state[key] = t;
+  }
+  c10::IValue config;
+  archive.read("config_toml", config);
+  parts.config_toml = config.toStringRef();
+}
+
+std::string read_checkpoint_config(const fs::path& file) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(file.string());
+  c10::IValue config;
+  archive.read("config_toml", config);
+  return config.toStringRef();
+}
+
+fs::path latest_checkpoint(const fs::path& run_dir) {
+  const fs::path folder = run_dir / "checkpoints";
+  if (!fs::is_directory(folder)) return {};
+  std::vector<fs::path> found;
+  for (const auto& e : fs::directory_iterator(folder)) {
+    const std::string name = e.path().filename().string();
+    // Complete checkpoints only: temporaries end in .tmp-<pid>.
+    if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path());
+  }
+  if (found.empty()) return {};
+  return *std::max_element(found.begin(), found.end());
+}
+
+void write_file_atomic(const fs::path& file, const std::string& text) {
+  commit_atomically(
+      file,
+      [&](const fs::path& temporary) {
+        std::ofstream out(temporary, std::ios::binary);
+        out << text;
+        out.close();
+        if (!out) throw Error("cannot write " + temporary.string());
+      },
+      {});
+}
+
+}  // namespace ganrig

@@ -1,0 +1,57 @@
+#include "ganrig/train/data_feed.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace ganrig {
+
+DataFeed::DataFeed(const Dataset& dataset, std::uint64_t seed)
+    : dataset_(dataset), rng_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+
+torch::Tensor DataFeed::next(std::int64_t batch) {
+  const std::int64_t n = dataset_.size();
+  std::vector<torch::Tensor> parts;
+  std::int64_t needed = batch;
+  while (needed > 0) {
+    if (!order_.defined() || cursor_ >= n) {
+      order_ = torch::randperm(n, rng_, torch::kLong);
+      cursor_ = 0;
+    }
+    const std::int64_t take = std::min(needed, n - cursor_);
+    parts.push_back(order_.slice(0, cursor_, cursor_ + take));
+    cursor_ += take;
+    needed -= take;
+  }
+  const torch::Tensor index = torch::cat(parts);
+  torch::Tensor images = to_signed_float(dataset_.images().index_select(0, index));
+  if (dataset_.xflip()) {
+    const torch::Tensor flip = (torch::rand({batch}, rng_) < 0.5).view({batch, 1, 1, 1});
+    images = torch::where(flip, images.flip({3}), images);
+  }
+  return images;
+}
+
+void DataFeed::save(std::map<std::string, torch::Tensor>& state) const {
+  state["data_rng"] = rng_.get_state();
+  state["data_order"] = order_.defined() ? order_ : torch::empty({0}, torch::kLong);
+  state["data_cursor"] = torch::tensor(cursor_, torch::kLong);
+}
+
+void DataFeed::load(const std::map<std::string, torch::Tensor>& state) {
+  rng_.set_state(state.at("data_rng"));
+  order_ = state.at("data_order").numel() ? state.at("data_order").clone() : torch::Tensor();
+  cursor_ = state.at("data_cursor").item<std::int64_t>();
+}
+
+torch::Tensor to_signed_float(const torch::Tensor& images_uint8) {
+  return images_uint8.to(torch::kFloat32).div_(127.5).sub_(1.0);
+}
+
+torch::Tensor make_grid(const torch::Tensor& images, std::int64_t rows, std::int64_t cols) {
+  const auto n = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
+  TORCH_CHECK(n == rows * cols, "grid needs rows * cols images");
+  const torch::Tensor u8 = images.detach().to(torch::kCPU).mul(127.5).add(128).clamp(0, 255).to(torch::kUInt8);
+  // [rows, cols, C, H, W] -> [C, rows, H, cols, W] -> [C, rows*H, cols*W]
+  return u8.view({rows, cols, c, h, w}).permute({2, 0, 3, 1, 4}).reshape({c, rows * h, cols * w}).contiguous();
+}
+
+}  // namespace ganrig

@@ -1,0 +1,115 @@
+#include "ganrig/train/run_dir.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+fs::path create_run_dir(const fs::path& root, const std::string& name, const std::string& desc) {
+  const fs::path parent = root / name;
+  fs::create_directories(parent);
+  int next = 0;
+  for (const auto& e : fs::directory_iterator(parent)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() >= 5 && std::all_of(n.begin(), n.begin() + 5, [](unsigned char c) { return std::isdigit(c); }))
+      next = std::max(next, std::stoi(n.substr(0, 5)) + 1);
+  }
+  for (;; ++next) {
+    const fs::path dir = parent / fmt::format("{:05d}-{}", next, desc.empty() ? "run" : desc);
+    if (fs::create_directory(dir)) return dir;  // false: taken by a concurrent run, try the next number
+  }
+}
+
+std::string describe_overrides(const std::vector<std::string>& overrides) {
+  std::string desc;
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    std::string key = o.substr(0, eq);
+    key = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+    std::string part = key + (eq == std::string::npos ? "" : o.substr(eq + 1));
+    std::string clean;
+    for (unsigned char c : part) clean += (std::isalnum(c) || c == '.' || c == '-' || c == '_') ? char(c) : '_';
+    desc += (desc.empty() ? "" : "-") + clean;
+  }
+  return desc.size() > 80 ? desc.substr(0, 80) : desc;
+}
+
+bool is_run_dir(const fs::path& path) {
+  return fs::is_directory(path) && fs::exists(path / "config.resolved.toml");
+}
+
+std::string plugins_json(const Registry& registry) {
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& p : registry.plugins()) {
+    nlohmann::json components = nlohmann::json::array();
+    for (const auto* e : registry.entries())
+      if (e->plugin_file == p.file) components.push_back(e->kind + "/" + e->name);
+    plugins.push_back({{"name", p.name},
+                       {"version", p.version},
+                       {"file", p.file},
+                       {"sha256", p.sha256},
+                       {"compiler", p.compiler},
+                       {"torch_version", p.torch_version},
+                       {"components", components}});
+  }
+  return plugins.dump(2) + "\n";
+}
+
+namespace {
+std::string command_output(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
+    pclose(pipe);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
+}  // namespace
+
+std::string env_json(const std::string& device, const std::string& command_line) {
+  const std::string source = GANRIG_SOURCE_DIR;
+  const std::string commit = command_output("git -C '" + source + "' rev-parse HEAD 2>/dev/null");
+  const std::string dirty = command_output("git -C '" + source + "' status --porcelain --untracked-files=no 2>/dev/null");
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  const PluginInfo build = host_build_info();
+  nlohmann::json env = {
+      {"ganrig_version", build.version},
+      {"git_commit", commit.empty() ? "unknown" : commit},
+      {"git_dirty", !dirty.empty()},
+      {"torch_version", build.torch_version},
+      {"compiler", build.compiler},
+      {"cxx11_abi", build.cxx11_abi},
+      {"device", device},
+      {"cuda_available", torch::cuda::is_available()},
+      {"cuda_device_count", torch::cuda::device_count()},
+      {"threads", torch::get_num_threads()},
+      {"hostname", host},
+      {"command_line", command_line},
+      {"started_at", now_iso8601()},
+  };
+  return env.dump(2) + "\n";
+}
+
+}  // namespace ganrig

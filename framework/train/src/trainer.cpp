@@ -1,0 +1,429 @@
+#include "ganrig/train/trainer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/data_feed.hpp"
+#include "ganrig/train/ema.hpp"
+#include "ganrig/train/progress.hpp"
+#include "ganrig/train/run_dir.hpp"
+#include "ganrig/train/stats.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  try {
+    torch::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available())
+      throw ConfigError(fmt::format("[exec] device = \"{}\": this LibTorch build or machine has no CUDA", name));
+    return device;
+  } catch (const c10::Error&) {
+    throw ConfigError(fmt::format("[exec] device = \"{}\": expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\"", name));
+  }
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Settings {
+  double total_kimg, tick_kimg, snapshot_kimg, sample_kimg, ema_kimg, ema_rampup;
+  std::int64_t batch, micro_batch, grid_rows, grid_cols, max_nonfinite;
+  bool sanitize;
+  std::string progress;
+};
+
+Settings read_settings(const Config& config) {
+  const ConfigView train(*config.table_at("train"), "train", &config);
+  const ConfigView exec(*config.table_at("exec"), "exec", &config);
+  Settings s{};
+  s.total_kimg = train.real("total_kimg");
+  s.tick_kimg = train.real("tick_kimg");
+  s.snapshot_kimg = train.real("snapshot_kimg");
+  s.sample_kimg = train.real("sample_kimg");
+  s.ema_kimg = train.real("ema_kimg");
+  s.ema_rampup = train.real("ema_rampup");
+  s.batch = train.integer("batch");
+  s.micro_batch = exec.integer("batch_per_device") > 0 ? exec.integer("batch_per_device") : s.batch;
+  const auto grid = train.integers("sample_grid");
+  s.grid_rows = grid[0];
+  s.grid_cols = grid[1];
+  s.max_nonfinite = train.integer("max_nonfinite_steps");
+  s.sanitize = train.boolean("sanitize_gradients");
+  s.progress = exec.string("progress");
+  return s;
+}
+
+torch::optim::AdamOptions adam_options(const Config& config, const std::string& path) {
+  const ConfigView v(*config.table_at(path), path, &config);
+  const auto betas = v.reals("betas");
+  return torch::optim::AdamOptions(v.real("lr")).betas({betas[0], betas[1]}).eps(v.real("eps"));
+}
+
+double learning_rate(torch::optim::Optimizer& optimizer) {
+  return static_cast<torch::optim::AdamOptions&>(optimizer.param_groups().at(0).options()).lr();
+}
+
+// Runs a block of code without disturbing the training random streams (sampling uses noise too).
+template <class F>
+void with_forked_rng(const torch::Device& device, F body) {
+  auto& cpu = at::globalContext().defaultGenerator(torch::kCPU);
+  const torch::Tensor cpu_state = cpu.get_state();
+  torch::Tensor cuda_state;
+  if (device.is_cuda()) cuda_state = at::globalContext().defaultGenerator(device).get_state();
+  body();
+  const_cast<at::Generator&>(cpu).set_state(cpu_state);
+  if (device.is_cuda()) const_cast<at::Generator&>(at::globalContext().defaultGenerator(device)).set_state(cuda_state);
+}
+
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ra = static_cast<bool>(std::getline(sa, la));
+    const bool rb = static_cast<bool>(std::getline(sb, lb));
+    if (!ra && !rb) return "";
+    if (la != lb || ra != rb) return fmt::format("checkpoint has '{}', now '{}'", ra ? la : "(end)", rb ? lb : "(end)");
+  }
+}
+
+// The config as compared on resume: everything but [exec] (execution details may change).
+std::string science_text(const std::string& toml_text) {
+  Config parsed;
+  parsed.root = toml::parse(toml_text);
+  return to_toml(parsed, false, {"exec"});
+}
+
+// Drops stats lines written after the checkpoint we resume from (a kill between them).
+void truncate_stats(const fs::path& file, std::int64_t last_tick) {
+  if (!fs::exists(file)) return;
+  std::ifstream in(file);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("tick", std::int64_t{0}) <= last_tick) kept += line + "\n";
+  }
+  write_file_atomic(file, kept);
+}
+
+class Loop {
+ public:
+  Loop(Experiment& experiment, const TrainOptions& options)
+      : experiment_(experiment),
+        options_(options),
+        config_(experiment.config),
+        s_(read_settings(config_)),
+        device_(torch::kCPU),
+        progress_(options.quiet ? "lines" : s_.progress) {}
+
+  TrainResult run() {
+    setup();
+    const std::int64_t total_nimg = static_cast<std::int64_t>(s_.total_kimg * 1000.0 + 0.5);
+    Clock::time_point tick_start = Clock::now();
+    std::int64_t ticks_this_session = 0;
+    while (cur_nimg_ < total_nimg) {
+      step();
+      const bool done = cur_nimg_ >= total_nimg;
+      const bool tick_done = cur_nimg_ >= tick_start_nimg_ + static_cast<std::int64_t>(s_.tick_kimg * 1000.0);
+      const double tick_seconds = std::chrono::duration<double>(Clock::now() - tick_start).count();
+      if (!tick_done && !done) {
+        live_line(tick_seconds, total_nimg);
+        continue;
+      }
+      ++ticks_this_session;
+      const bool stop = options_.stop_after_ticks > 0 && ticks_this_session >= options_.stop_after_ticks;
+      end_tick(tick_seconds, total_nimg, done || stop);
+      if (stop && !done) {
+        progress_.line(fmt::format("stopped after {} ticks as asked; resume with: ganrig train {}", ticks_this_session,
+                                   options_.run_dir.string()));
+        break;
+      }
+      tick_start = Clock::now();
+    }
+    if (cur_nimg_ >= total_nimg) progress_.line(fmt::format("done: {:.3f} kimg; run folder {}", cur_nimg_ / 1000.0,
+                                                            options_.run_dir.string()));
+    return {cur_nimg_, cur_tick_, nonfinite_total_, last_checkpoint_};
+  }
+
+ private:
+  void setup() {
+    const ConfigView exec(*config_.table_at("exec"), "exec", &config_);
+    if (exec.integer("threads") > 0) torch::set_num_threads(static_cast<int>(exec.integer("threads")));
+    device_ = resolve_device(exec.string("device"));
+    models_ = build_models(experiment_);
+    models_.generator->to(device_);
+    models_.generator_ema->to(device_);
+    models_.discriminator->to(device_);
+    models_.loss->to(device_);
+    models_.generator->train();
+    models_.discriminator->train();
+    for (auto& p : models_.discriminator->parameters())
+      if (p.requires_grad()) d_trainable_.push_back(p);
+    optimizer_g_ = std::make_unique<torch::optim::Adam>(models_.generator->parameters(),
+                                                        adam_options(config_, "optim.generator"));
+    optimizer_d_ = std::make_unique<torch::optim::Adam>(d_trainable_, adam_options(config_, "optim.discriminator"));
+    feed_ = std::make_unique<DataFeed>(*models_.dataset, static_cast<std::uint64_t>(experiment_.seed()) + 2);
+    {
+      BuildContext ctx(experiment_.registry, config_, models_.dataset->shape(), experiment_.seed());
+      sink_ = ctx.component<ImageSink>(ConfigView(*config_.table_at("exec"), "exec", &config_), "sample_format");
+    }
+    // Fixed latents for the sample grids, from their own stream.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(experiment_.seed()) + 1);
+    fixed_z_ = torch::randn({s_.grid_rows * s_.grid_cols, models_.generator->latent_dim()}, gen).to(device_);
+    config_text_ = to_toml(config_, false);
+
+    const fs::path& dir = options_.run_dir;
+    fs::create_directories(dir / "samples");
+    fs::create_directories(dir / "checkpoints");
+    if (options_.resume_from) {
+      resume(*options_.resume_from);
+    } else {
+      write_file_atomic(dir / "config.resolved.toml",
+                        "# Resolved by ganrig: every effective value, with where it came from.\n" +
+                            to_toml(config_, true));
+      write_file_atomic(dir / "plugins.json", plugins_json(experiment_.registry));
+      write_file_atomic(dir / "env.json", env_json(device_.str(), options_.command_line));
+      write_reals();
+      write_samples();
+    }
+    const auto counts = count_parameters(models_);
+    progress_.line(fmt::format("run {}: {} on {} | G {} params, D {} trainable + {} frozen | {} images {}x{}x{}",
+                               dir.string(), experiment_.name(), device_.str(), counts.generator,
+                               counts.discriminator_trainable, counts.discriminator_frozen, models_.dataset->size(),
+                               models_.dataset->shape().channels, models_.dataset->shape().resolution,
+                               models_.dataset->shape().resolution));
+  }
+
+  CheckpointParts parts() {
+    CheckpointParts p;
+    p.generator = models_.generator.get();
+    p.generator_ema = models_.generator_ema.get();
+    p.discriminator = models_.discriminator.get();
+    p.loss = models_.loss.get();
+    p.optimizer_g = optimizer_g_.get();
+    p.optimizer_d = optimizer_d_.get();
+    return p;
+  }
+
+  void resume(const fs::path& file) {
+    const std::string saved = read_checkpoint_config(file);
+    const std::string difference = first_difference(science_text(saved), science_text(config_text_));
+    if (!difference.empty()) {
+      if (!options_.force)
+        throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume "
+                                "anyway",
+                                file.string(), difference));
+      progress_.line(fmt::format("resuming with a changed configuration (--force): {}", difference));
+    }
+    CheckpointParts p = parts();
+    read_checkpoint(file, p);
+    cur_nimg_ = p.state.at("cur_nimg").item<std::int64_t>();
+    if (!difference.empty())
+      write_file_atomic(options_.run_dir / fmt::format("config.resumed-{:09d}.toml", cur_nimg_), to_toml(config_, true));
+    cur_tick_ = p.state.at("cur_tick").item<std::int64_t>();
+    batch_idx_ = p.state.at("batch_idx").item<std::int64_t>();
+    nonfinite_total_ = p.state.at("nonfinite_total").item<std::int64_t>();
+    elapsed_before_ = p.state.at("elapsed_seconds").item<double>();
+    tick_start_nimg_ = cur_nimg_;
+    const_cast<at::Generator&>(at::globalContext().defaultGenerator(torch::kCPU)).set_state(p.state.at("rng_cpu"));
+    if (device_.is_cuda() && p.state.count("rng_cuda"))
+      const_cast<at::Generator&>(at::globalContext().defaultGenerator(device_)).set_state(p.state.at("rng_cuda"));
+    feed_->load(p.state);
+    truncate_stats(options_.run_dir / "stats.jsonl", cur_tick_);
+    progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), cur_nimg_ / 1000.0, cur_tick_));
+  }
+
+  void snapshot() {
+    CheckpointParts p = parts();
+    p.config_toml = config_text_;
+    p.state["cur_nimg"] = torch::tensor(cur_nimg_, torch::kLong);
+    p.state["cur_tick"] = torch::tensor(cur_tick_, torch::kLong);
+    p.state["batch_idx"] = torch::tensor(batch_idx_, torch::kLong);
+    p.state["nonfinite_total"] = torch::tensor(nonfinite_total_, torch::kLong);
+    p.state["elapsed_seconds"] = torch::tensor(elapsed(), torch::kDouble);
+    p.state["rng_cpu"] = at::globalContext().defaultGenerator(torch::kCPU).get_state();
+    if (device_.is_cuda()) p.state["rng_cuda"] = at::globalContext().defaultGenerator(device_).get_state();
+    feed_->save(p.state);
+    const fs::path file = options_.run_dir / "checkpoints" / fmt::format("snapshot-{:09d}.pt", cur_nimg_);
+    write_checkpoint(file, p, options_.checkpoint_fault);
+    last_checkpoint_ = file;
+  }
+
+  // One phase: zero grads, accumulate over micro-batches, check the loss, sanitize, step.
+  template <class LossFn>
+  void phase(const char* name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
+             const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, LossFn loss_fn) {
+    for (auto& p : frozen) p.set_requires_grad(false);
+    for (auto& p : params) p.set_requires_grad(true);
+    optimizer.zero_grad();
+    const std::int64_t rounds = s_.batch / s_.micro_batch;
+    torch::Tensor total = torch::zeros({}, device_);
+    for (std::int64_t r = 0; r < rounds; ++r) {
+      const torch::Tensor real_part = real.narrow(0, r * s_.micro_batch, s_.micro_batch);
+      const torch::Tensor z = torch::randn({s_.micro_batch, models_.generator->latent_dim()}, torch::device(device_));
+      LossInputs in{*models_.generator, *models_.discriminator, real_part, z, stats_};
+      const torch::Tensor loss = loss_fn(in);
+      (loss / static_cast<double>(rounds)).backward();
+      total += loss.detach();
+    }
+    const double value = total.item<double>() / static_cast<double>(rounds);
+    if (!std::isfinite(value)) {
+      optimizer.zero_grad();
+      ++nonfinite_total_;
+      ++nonfinite_streak_;
+      stats_.add("nonfinite/skipped", 1.0);
+      if (nonfinite_streak_ >= s_.max_nonfinite)
+        throw NonFiniteLossError(fmt::format(
+            "stopping: {} steps in a row had a non-finite loss (last: {} loss = {} at {:.3f} kimg); the last good "
+            "checkpoint is {}",
+            nonfinite_streak_, name, value, cur_nimg_ / 1000.0,
+            last_checkpoint_.empty() ? std::string("(none yet)") : last_checkpoint_.string()));
+      return;
+    }
+    nonfinite_streak_ = 0;
+    stats_.add(std::string("loss/") + name, value);
+    if (s_.sanitize)
+      for (auto& p : params)
+        if (p.grad().defined()) p.grad().nan_to_num_(0.0, 1e5, -1e5);
+    optimizer.step();
+  }
+
+  void step() {
+    const torch::Tensor real = feed_->next(s_.batch).to(device_);
+    auto g_params = models_.generator->parameters();
+    Loss& loss = *models_.loss;
+    phase("G", *optimizer_g_, g_params, d_trainable_, real,
+          [&](const LossInputs& in) { return loss.generator_loss(in); });
+    phase("D", *optimizer_d_, d_trainable_, g_params, real,
+          [&](const LossInputs& in) { return loss.discriminator_loss(in); });
+    for (const auto& reg : loss.regularizers()) {
+      if (reg.interval <= 0 || batch_idx_ % reg.interval != 0) continue;
+      const bool on_g = reg.network == RegularizerSpec::Network::Generator;
+      phase(reg.name.c_str(), on_g ? *optimizer_g_ : *optimizer_d_, on_g ? g_params : d_trainable_,
+            on_g ? d_trainable_ : g_params, real,
+            [&](const LossInputs& in) { return loss.regularizer_loss(reg.name, in); });
+    }
+    for (auto& p : g_params) p.set_requires_grad(true);
+    update_ema(*models_.generator_ema, *models_.generator,
+               ema_beta(s_.batch, cur_nimg_, s_.ema_kimg, s_.ema_rampup));
+    cur_nimg_ += s_.batch;
+    ++batch_idx_;
+  }
+
+  double elapsed() const {
+    return elapsed_before_ + std::chrono::duration<double>(Clock::now() - session_start_).count();
+  }
+
+  void live_line(double tick_seconds, std::int64_t total_nimg) {
+    if (!progress_.is_live()) return;
+    const double tick_kimg = (cur_nimg_ - tick_start_nimg_) / 1000.0;
+    const double sec_per_kimg = tick_kimg > 0 ? tick_seconds / tick_kimg : 0.0;
+    const auto means = stats_.means();
+    progress_.live(fmt::format("kimg {:.2f}/{:.2f}  sec/kimg {:.2f}  ETA {}  G {:.4f}  D {:.4f}", cur_nimg_ / 1000.0,
+                               total_nimg / 1000.0, sec_per_kimg,
+                               format_duration((total_nimg - cur_nimg_) / 1000.0 * sec_per_kimg),
+                               means.count("loss/G") ? means.at("loss/G") : 0.0,
+                               means.count("loss/D") ? means.at("loss/D") : 0.0));
+  }
+
+  static bool crossed(std::int64_t before, std::int64_t after, double interval_kimg) {
+    const auto interval = std::max<std::int64_t>(1, static_cast<std::int64_t>(interval_kimg * 1000.0 + 0.5));
+    return before / interval < after / interval;
+  }
+
+  void end_tick(double tick_seconds, std::int64_t total_nimg, bool final) {
+    ++cur_tick_;
+    const double tick_kimg = (cur_nimg_ - tick_start_nimg_) / 1000.0;
+    const double sec_per_kimg = tick_seconds / std::max(tick_kimg, 1e-9);
+    nlohmann::json line = {{"tick", cur_tick_},
+                           {"kimg", cur_nimg_ / 1000.0},
+                           {"batch_idx", batch_idx_},
+                           {"sec_per_tick", tick_seconds},
+                           {"sec_per_kimg", sec_per_kimg},
+                           {"total_seconds", elapsed()},
+                           {"peak_rss_mib", peak_rss_mib()},
+                           {"lr/G", learning_rate(*optimizer_g_)},
+                           {"lr/D", learning_rate(*optimizer_d_)},
+                           {"nonfinite/total", nonfinite_total_}};
+    if (device_.is_cuda()) line["peak_cuda_mib"] = peak_cuda_mib(device_);
+    for (const auto& [name, value] : stats_.means()) line[name] = value;
+    if (!line.contains("nonfinite/skipped")) line["nonfinite/skipped"] = 0;
+    {
+      std::ofstream out(options_.run_dir / "stats.jsonl", std::ios::app);
+      out << line.dump() << "\n";
+    }
+    const auto means = stats_.means();
+    progress_.line(fmt::format("tick {:<4d} kimg {:8.3f}/{:.3f}  sec/kimg {:7.2f}  ETA {:>7}  G {:.4f}  D {:.4f}  "
+                               "rss {:.0f} MiB",
+                               cur_tick_, cur_nimg_ / 1000.0, total_nimg / 1000.0, sec_per_kimg,
+                               format_duration((total_nimg - cur_nimg_) / 1000.0 * sec_per_kimg),
+                               means.count("loss/G") ? means.at("loss/G") : 0.0,
+                               means.count("loss/D") ? means.at("loss/D") : 0.0, peak_rss_mib()));
+    stats_.reset();
+    if (final || crossed(tick_start_nimg_, cur_nimg_, s_.sample_kimg)) write_samples();
+    if (final || crossed(tick_start_nimg_, cur_nimg_, s_.snapshot_kimg)) snapshot();
+    tick_start_nimg_ = cur_nimg_;
+  }
+
+  void write_reals() {
+    const std::int64_t n = s_.grid_rows * s_.grid_cols;
+    const torch::Tensor& images = models_.dataset->images();
+    torch::Tensor picked = images.narrow(0, 0, std::min<std::int64_t>(n, images.size(0)));
+    if (picked.size(0) < n)  // tiny datasets: repeat to fill the grid
+      picked = picked.repeat({(n + picked.size(0) - 1) / picked.size(0), 1, 1, 1}).narrow(0, 0, n);
+    sink_->write(options_.run_dir / "samples" / "reals", make_grid(to_signed_float(picked), s_.grid_rows, s_.grid_cols));
+  }
+
+  void write_samples() {
+    with_forked_rng(device_, [&] {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> chunks;
+      for (std::int64_t i = 0; i < fixed_z_.size(0); i += s_.micro_batch)
+        chunks.push_back(models_.generator_ema->forward(fixed_z_.narrow(0, i, std::min(s_.micro_batch, fixed_z_.size(0) - i))));
+      const torch::Tensor fakes = torch::cat(chunks);
+      sink_->write(options_.run_dir / "samples" / fmt::format("fakes-{:09d}", cur_nimg_),
+                   make_grid(fakes, s_.grid_rows, s_.grid_cols));
+    });
+  }
+
+  Experiment& experiment_;
+  const TrainOptions& options_;
+  Config& config_;
+  Settings s_;
+  torch::Device device_;
+  Progress progress_;
+  Models models_;
+  std::vector<torch::Tensor> d_trainable_;
+  std::unique_ptr<torch::optim::Adam> optimizer_g_, optimizer_d_;
+  std::unique_ptr<DataFeed> feed_;
+  std::shared_ptr<ImageSink> sink_;
+  torch::Tensor fixed_z_;
+  std::string config_text_;
+  TickStats stats_;
+  std::int64_t cur_nimg_ = 0, cur_tick_ = 0, batch_idx_ = 0, tick_start_nimg_ = 0;
+  std::int64_t nonfinite_total_ = 0, nonfinite_streak_ = 0;
+  double elapsed_before_ = 0.0;
+  Clock::time_point session_start_ = Clock::now();
+  fs::path last_checkpoint_;
+};
+
+}  // namespace
+
+TrainResult train(Experiment& experiment, const TrainOptions& options) {
+  Loop loop(experiment, options);
+  return loop.run();
+}
+
+}  // namespace ganrig

@@ -1,0 +1,160 @@
+// DCGAN (Radford, Metz, Chintala, ICLR 2016) generator and discriminator at any resolution 2^k >= 8.
+// Every convolution after the latent projection comes from the block registry, so `block = "dsc"`
+// turns it into a depthwise-separable network without code changes.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/spectral_norm.hpp"
+
+namespace {
+
+using ganrig::ConfigView;
+
+std::int64_t stages_for(const ConfigView& view, std::int64_t resolution) {
+  const auto k = static_cast<std::int64_t>(std::lround(std::log2(static_cast<double>(resolution))));
+  if (resolution < 8 || (std::int64_t{1} << k) != resolution)
+    throw ganrig::ConfigError(fmt::format("{}: dcgan needs a dataset resolution that is a power of two >= 8, got {}",
+                                          view.origin("type").location(), resolution));
+  return k - 2;  // 4x4 -> resolution in (k - 2) doublings
+}
+
+// DCGAN's initialisation: conv weights N(0, 0.02), BatchNorm weights N(1, 0.02), biases 0.
+void dcgan_init(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& item : module.named_parameters()) {
+    const std::string& name = item.key();
+    torch::Tensor& p = item.value();
+    const bool batchnorm = name.find("bn") != std::string::npos;
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0)
+      p.zero_();
+    else if (batchnorm)
+      p.normal_(1.0, 0.02);
+    else
+      p.normal_(0.0, 0.02);
+  }
+}
+
+class DcganGenerator : public ganrig::Generator {
+ public:
+  DcganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx) : latent_dim_(cfg.integer("latent_dim")) {
+    const auto image = ctx.image();
+    const std::int64_t stages = stages_for(cfg, image.resolution);
+    const std::int64_t ngf = cfg.integer("ngf");
+    const bool sn = cfg.boolean("spectral_norm");
+    const bool bn = cfg.boolean("batchnorm");
+    auto block = ctx.block(cfg, "block");
+    std::int64_t channels = ngf << (stages - 1);
+    // The latent projection stays a standard convolution (as Faster Projected GAN keeps its InitLayer).
+    project_ = register_module("project", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{
+                                              latent_dim_, channels, 4, 1, 0, 1, false, true, sn}));
+    if (bn) project_bn_ = register_module("project_bn", torch::nn::BatchNorm2d(channels));
+    for (std::int64_t s = 0; s + 1 < stages; ++s) {
+      ganrig::ConvSpec spec{channels, channels / 2, 4, 2, 1, false, true, sn};
+      ups_.push_back(register_module(fmt::format("up{}", s), block->make(spec)));
+      if (bn) bns_.push_back(register_module(fmt::format("up{}_bn", s), torch::nn::BatchNorm2d(channels / 2)));
+      channels /= 2;
+    }
+    to_image_ = register_module("to_image", block->make({channels, image.channels, 4, 2, 1, false, true, sn}));
+    if (cfg.string("init") == "dcgan") dcgan_init(*this);
+  }
+
+  torch::Tensor forward(const torch::Tensor& z) override {
+    torch::Tensor x = project_->forward(z.view({z.size(0), z.size(1), 1, 1}));
+    if (project_bn_) x = project_bn_->forward(x);
+    x = torch::relu(x);
+    for (std::size_t i = 0; i < ups_.size(); ++i) {
+      x = ups_[i]->forward(x);
+      if (!bns_.empty()) x = bns_[i]->forward(x);
+      x = torch::relu(x);
+    }
+    return torch::tanh(to_image_->forward(x));
+  }
+  std::int64_t latent_dim() const override { return latent_dim_; }
+
+ private:
+  std::int64_t latent_dim_;
+  ganrig::Conv2dLayer project_{nullptr};
+  torch::nn::BatchNorm2d project_bn_{nullptr};
+  std::vector<std::shared_ptr<ganrig::ConvLayer>> ups_;
+  std::vector<torch::nn::BatchNorm2d> bns_;
+  std::shared_ptr<ganrig::ConvLayer> to_image_;
+};
+
+class DcganDiscriminator : public ganrig::Discriminator {
+ public:
+  DcganDiscriminator(const ConfigView& cfg, ganrig::BuildContext& ctx) {
+    const auto image = ctx.image();
+    const std::int64_t stages = stages_for(cfg, image.resolution);
+    std::int64_t channels = cfg.integer("ndf");
+    const bool sn = cfg.boolean("spectral_norm");
+    const bool bn = cfg.boolean("batchnorm");
+    auto block = ctx.block(cfg, "block");
+    downs_.push_back(register_module("down0", block->make({image.channels, channels, 4, 2, 1, false, false, sn})));
+    for (std::int64_t s = 1; s < stages; ++s) {
+      downs_.push_back(register_module(fmt::format("down{}", s), block->make({channels, channels * 2, 4, 2, 1, false, false, sn})));
+      if (bn) bns_.push_back(register_module(fmt::format("down{}_bn", s), torch::nn::BatchNorm2d(channels * 2)));
+      channels *= 2;
+    }
+    // The 4x4 -> 1 logit convolution stays standard.
+    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{channels, 1, 4, 1, 0, 1, false, false, sn}));
+    if (cfg.string("init") == "dcgan") dcgan_init(*this);
+  }
+
+  torch::Tensor forward(const torch::Tensor& images) override {
+    torch::Tensor x = torch::leaky_relu(downs_[0]->forward(images), 0.2);
+    for (std::size_t i = 1; i < downs_.size(); ++i) {
+      x = downs_[i]->forward(x);
+      if (!bns_.empty()) x = bns_[i - 1]->forward(x);
+      x = torch::leaky_relu(x, 0.2);
+    }
+    return logit_->forward(x).flatten(1);
+  }
+
+ private:
+  std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
+  std::vector<torch::nn::BatchNorm2d> bns_;
+  ganrig::Conv2dLayer logit_{nullptr};
+};
+
+ganrig::Schema generator_schema() {
+  ganrig::Schema s;
+  s.integer("latent_dim", 100, "Latent size.").range(1, 4096);
+  s.integer("ngf", 64, "Channels of the last up-sampling stage; doubled per stage towards 4x4.").range(1, 4096);
+  s.component("block", "block", "conv", "Block for the up-sampling convolutions (\"conv\" or \"dsc\").");
+  s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
+  s.boolean("batchnorm", true, "BatchNorm after each convolution but the output.");
+  s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});
+  return s;
+}
+
+ganrig::Schema discriminator_schema() {
+  ganrig::Schema s;
+  s.integer("ndf", 64, "Channels of the first stage; doubled per stage down to 4x4.").range(1, 4096);
+  s.component("block", "block", "conv", "Block for the down-sampling convolutions (\"conv\" or \"dsc\").");
+  s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
+  s.boolean("batchnorm", true, "BatchNorm after each convolution but the first and the logit.");
+  s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});
+  return s;
+}
+
+void register_dcgan(ganrig::Registry& registry) {
+  registry.add<ganrig::Generator>(
+      "dcgan",
+      "DCGAN generator (Radford et al. 2016): latent -> 4x4 by a transposed convolution, then stride-2 transposed "
+      "4x4 convolutions with BatchNorm and ReLU, tanh output.",
+      generator_schema(),
+      [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<DcganGenerator>(cfg, ctx); });
+  registry.add<ganrig::Discriminator>(
+      "dcgan",
+      "DCGAN discriminator: stride-2 4x4 convolutions with BatchNorm and LeakyReLU(0.2) down to 4x4, then a 4x4 "
+      "convolution to one logit.",
+      discriminator_schema(),
+      [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<DcganDiscriminator>(cfg, ctx); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("dcgan", "1.0.0", register_dcgan)

@@ -1,0 +1,132 @@
+// A folder (searched recursively) or a zip of images: decoded with OpenCV, center-cropped to a
+// square, resized to the configured resolution, kept in memory as uint8. Files that cannot be
+// decoded are reported with their path and skipped; an empty result is an error.
+#include <zip.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ganrig::ConfigView;
+
+bool is_image_name(const std::string& name) {
+  std::string ext = fs::path(name).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::vector<std::string> known = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"};
+  return std::find(known.begin(), known.end(), ext) != known.end();
+}
+
+struct EncodedImage {
+  std::string name;
+  std::vector<std::uint8_t> bytes;
+};
+
+std::vector<EncodedImage> read_folder(const fs::path& root) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && is_image_name(e.path().string())) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<EncodedImage> out;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    out.push_back({f.string(), std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {})});
+  }
+  return out;
+}
+
+std::vector<EncodedImage> read_zip(const fs::path& file) {
+  int error = 0;
+  zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY, &error);
+  if (!archive) throw ganrig::Error(fmt::format("cannot open zip {} (libzip error {})", file.string(), error));
+  std::vector<EncodedImage> out;
+  const zip_int64_t n = zip_get_num_entries(archive, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    zip_stat_t st;
+    if (zip_stat_index(archive, i, 0, &st) != 0 || !is_image_name(st.name)) continue;
+    EncodedImage image{file.string() + ":" + st.name, std::vector<std::uint8_t>(st.size)};
+    zip_file_t* entry = zip_fopen_index(archive, i, 0);
+    const bool ok = entry && zip_fread(entry, image.bytes.data(), st.size) == static_cast<zip_int64_t>(st.size);
+    if (entry) zip_fclose(entry);
+    if (!ok) image.bytes.clear();  // reported as unreadable below
+    out.push_back(std::move(image));
+  }
+  zip_close(archive);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+cv::Mat center_crop_resize(const cv::Mat& image, int resolution) {
+  const int side = std::min(image.cols, image.rows);
+  const cv::Mat square = image(cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side));
+  cv::Mat out;
+  cv::resize(square, out, cv::Size(resolution, resolution), 0, 0, side > resolution ? cv::INTER_AREA : cv::INTER_CUBIC);
+  return out;
+}
+
+class ImageFolder : public ganrig::Dataset {
+ public:
+  explicit ImageFolder(const ConfigView& cfg) : xflip_(cfg.boolean("xflip")) {
+    const fs::path path = cfg.string("path");
+    const int resolution = static_cast<int>(cfg.integer("resolution"));
+    const int channels = static_cast<int>(cfg.integer("channels"));
+    if (!fs::exists(path))
+      throw ganrig::ConfigError(fmt::format("{}no such folder or zip file: {}", cfg.where("path"), path.string()));
+    const auto encoded = fs::is_directory(path) ? read_folder(path) : read_zip(path);
+    std::vector<torch::Tensor> images;
+    std::size_t skipped = 0;
+    for (const auto& e : encoded) {
+      cv::Mat decoded;
+      if (!e.bytes.empty())
+        decoded = cv::imdecode(e.bytes, channels == 3 ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
+      if (decoded.empty()) {
+        std::cerr << "warning: skipping " << e.name << ": not a readable image\n";
+        ++skipped;
+        continue;
+      }
+      cv::Mat resized = center_crop_resize(decoded, resolution);
+      if (channels == 3) cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+      torch::Tensor t = torch::from_blob(resized.data, {resolution, resolution, channels}, torch::kUInt8).clone();
+      images.push_back(t.permute({2, 0, 1}));
+    }
+    if (images.empty())
+      throw ganrig::ConfigError(fmt::format("{}no readable images in {} ({} files skipped)", cfg.where("path"),
+                                            path.string(), skipped));
+    images_ = torch::stack(images).contiguous();
+    description_ = fmt::format("image_folder {} ({} images, {} skipped)", path.string(), images.size(), skipped);
+  }
+  const torch::Tensor& images() const override { return images_; }
+  bool xflip() const override { return xflip_; }
+  std::string description() const override { return description_; }
+
+ private:
+  torch::Tensor images_;
+  bool xflip_;
+  std::string description_;
+};
+
+void register_image_folder(ganrig::Registry& registry) {
+  ganrig::Schema s;
+  s.required("path", ganrig::ValueType::String, "A folder of images (searched recursively) or a .zip of images.");
+  s.required("resolution", ganrig::ValueType::Integer, "Images are center-cropped to a square and resized to this.")
+      .range(4, 4096);
+  s.integer("channels", 3, "3 for RGB, 1 for grey-scale.").range(1, 3);
+  s.boolean("xflip", false, "Random horizontal flips when batching.");
+  registry.add<ganrig::Dataset>(
+      "image_folder", "Images from a folder or a zip (PNG, JPEG, BMP, WebP, TIFF), decoded once with OpenCV.", s,
+      [](const ConfigView& cfg, ganrig::BuildContext&) { return std::make_shared<ImageFolder>(cfg); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("image_folder", "1.0.0", register_image_folder)

@@ -1,0 +1,99 @@
+// Config loading: inherits merge, _replace_, sibling conflicts, --set typing, positions.
+#include <catch2/catch.hpp>
+
+#include "ganrig/config.hpp"
+#include "ganrig/error.hpp"
+#include "support.hpp"
+
+using namespace ganrig;
+using Catch::Matchers::Contains;
+
+namespace {
+const toml::node* node_at(const Config& c, const std::string& path) {
+  const auto parts = split_path(path);
+  const toml::table* t = &c.root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    t = t->get(parts[i]) ? t->get(parts[i])->as_table() : nullptr;
+    if (!t) return nullptr;
+  }
+  return t->get(parts.back());
+}
+}  // namespace
+
+TEST_CASE("inherits deep-merges tables and the child wins", "[config]") {
+  const Config c = load_config_file(test::fixture("config/child_merge.toml"));
+  CHECK(node_at(c, "generator.ngf")->value<std::int64_t>() == 32);
+  CHECK(node_at(c, "generator.latent_dim")->value<std::int64_t>() == 100);  // inherited
+  CHECK(node_at(c, "train.batch")->value<std::int64_t>() == 64);             // from parent_a
+  CHECK(node_at(c, "train.tick_kimg")->value<double>() == 2.0);              // from sibling parent_c
+  CHECK(c.origin("generator.ngf").source.find("child_merge.toml") != std::string::npos);
+  CHECK(c.origin("generator.ngf").line == 4);
+  CHECK(c.origin("generator.latent_dim").source.find("parent_a.toml") != std::string::npos);
+  CHECK(c.origin("generator.latent_dim").line == 8);
+  CHECK(node_at(c, "inherits") == nullptr);
+}
+
+TEST_CASE("_replace_ drops the inherited table", "[config]") {
+  const Config c = load_config_file(test::fixture("config/child_replace.toml"));
+  CHECK(node_at(c, "generator.type")->value<std::string>() == "dcgan");
+  CHECK(node_at(c, "generator.ngf") == nullptr);
+  CHECK(node_at(c, "generator._replace_") == nullptr);
+  CHECK(node_at(c, "train.batch")->value<std::int64_t>() == 64);  // other tables still inherited
+}
+
+TEST_CASE("the same key in two sibling parents is an error naming both", "[config]") {
+  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/child_conflict.toml")),
+                      Contains("key 'train.batch' is set by two sibling parents") && Contains("parent_a.toml:2:") &&
+                          Contains("parent_b.toml:2:"));
+}
+
+TEST_CASE("a shared grandparent is not a sibling conflict", "[config]") {
+  const Config c = load_config_file(test::fixture("config/diamond.toml"));
+  CHECK(node_at(c, "train.batch")->value<std::int64_t>() == 64);
+  CHECK(node_at(c, "train.tick_kimg")->value<double>() == 1.0);
+  CHECK(node_at(c, "exec.threads")->value<std::int64_t>() == 1);
+}
+
+TEST_CASE("syntax errors, cycles and missing parents name their position", "[config]") {
+  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/syntax_error.toml")),
+                      Contains("syntax_error.toml:3:") && Contains("TOML syntax error"));
+  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/cycle_a.toml")), Contains("inherits forms a cycle"));
+  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/missing_parent.toml")),
+                      Contains("missing_parent.toml:1:") && Contains("'no_such_file.toml' not found"));
+  REQUIRE_THROWS_AS(load_config_file(test::fixture("config/nothing_here.toml")), ConfigError);
+}
+
+TEST_CASE("overrides parse VALUE as TOML and a bare word as a string", "[config]") {
+  Config c = load_config_file(test::fixture("config/parent_a.toml"));
+  apply_overrides(c, {"train.batch=32", "generator.block=dsc", "optim.generator.betas=[0.5, 0.999]",
+                      "optim.generator.lr=1e-4", "generator.spectral_norm=true", "experiment.name=\"quoted name\"",
+                      "new.table.key=3"});
+  CHECK(node_at(c, "train.batch")->is_integer());
+  CHECK(node_at(c, "train.batch")->value<std::int64_t>() == 32);
+  CHECK(node_at(c, "generator.block")->value<std::string>() == "dsc");
+  CHECK(node_at(c, "optim.generator.betas")->as_array()->size() == 2);
+  CHECK(node_at(c, "optim.generator.lr")->is_floating_point());
+  CHECK(node_at(c, "generator.spectral_norm")->value<bool>() == true);
+  CHECK(node_at(c, "experiment.name")->value<std::string>() == "quoted name");
+  CHECK(node_at(c, "new.table.key")->value<std::int64_t>() == 3);
+  CHECK(c.origin("train.batch").location() == "--set #1");
+  CHECK(c.origin("generator.block").location() == "--set #2");
+  CHECK(node_at(c, "train.total_kimg")->value<double>() == 10.0);  // untouched keys stay
+}
+
+TEST_CASE("override errors name the --set", "[config]") {
+  Config c = load_config_file(test::fixture("config/parent_a.toml"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"train.batch=8", "train.batch.deeper=1"}),
+                      Contains("--set #2") && Contains("'train.batch' is a integer, not a table"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"no_equals_sign"}), Contains("--set #1: expected KEY=VALUE"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"bad key=1"}), Contains("is not a dotted key path"));
+}
+
+TEST_CASE("resolved TOML round-trips with the same values", "[config]") {
+  Config c = load_config_file(test::fixture("config/child_merge.toml"));
+  apply_overrides(c, {"optim.generator.lr=2e-4", "x.items=[1, 2]", "x.inline={ type = \"dsc\" }"});
+  const std::string text = to_toml(c, true);
+  CHECK_THAT(text, Contains("ngf = 32") && Contains("# ") && Contains("child_merge.toml:4"));
+  const toml::table reparsed = toml::parse(text);
+  CHECK(reparsed == c.root);
+}

@@ -1,0 +1,69 @@
+// The plugin host: loads the built plugins through Boost.DLL; refuses wrong ABI, unsafe files,
+// duplicates across plugins and files that are not plugins.
+#include <catch2/catch.hpp>
+
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/plugin_host.hpp"
+#include "support.hpp"
+
+using namespace ganrig;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+TEST_CASE("the build's plugins load and register their components", "[plugin_host]") {
+  Registry r;
+  load_plugins(plugin_files({build_plugin_dir()}, false), r);
+  for (const char* name : {"blocks", "dcgan", "losses", "fashion_mnist"}) {
+    bool found = false;
+    for (const auto& p : r.plugins()) found |= p.name == name;
+    CHECK(found);
+  }
+  CHECK(r.find("block", "dsc") != nullptr);
+  CHECK(r.find("generator", "dcgan") != nullptr);
+  CHECK(r.find("loss", "hinge") != nullptr);
+  for (const auto& p : r.plugins()) CHECK(p.sha256.size() == 64);
+  // Loading again is a no-op, not a duplicate.
+  load_plugins(plugin_files({build_plugin_dir()}, false), r);
+}
+
+TEST_CASE("plugin files are found in sorted order; a missing place is an error", "[plugin_host]") {
+  const auto files = plugin_files({build_plugin_dir()}, false);
+  REQUIRE(files.size() >= 4);
+  CHECK(std::is_sorted(files.begin(), files.end()));
+  REQUIRE_THROWS_WITH(plugin_files({"/no/such/plugins"}, false), Contains("plugin path '/no/such/plugins' does not exist"));
+}
+
+TEST_CASE("a plugin built for another framework ABI is refused with both values", "[plugin_host]") {
+  Registry r;
+  REQUIRE_THROWS_WITH(load_plugin(test::test_plugin_dir() / "test_wrong_abi.so", r),
+                      Contains("test_wrong_abi.so") && Contains("framework ABI version differs: plugin 999, host " +
+                                                                std::to_string(GANRIG_ABI_VERSION)));
+  CHECK(r.plugins().empty());
+}
+
+TEST_CASE("a plugin file writable by group or others is refused", "[plugin_host]") {
+  const fs::path dir = test::temp_dir("writable-plugin");
+  const fs::path copy = dir / "ganrig_blocks_copy.so";
+  fs::copy_file(build_plugin_dir() / "ganrig_blocks.so", copy);
+  fs::permissions(copy, fs::perms::group_write, fs::perm_options::add);
+  Registry r;
+  REQUIRE_THROWS_WITH(load_plugin(copy, r), Contains("writable by group or others") && Contains("chmod go-w"));
+  fs::permissions(copy, fs::perms::group_write, fs::perm_options::remove);
+  fs::permissions(copy, fs::perms::others_write, fs::perm_options::add);
+  REQUIRE_THROWS_AS(load_plugin(copy, r), PluginError);
+}
+
+TEST_CASE("two plugins registering the same name is an error naming both files", "[plugin_host]") {
+  Registry r;
+  load_plugin(build_plugin_dir() / "ganrig_blocks.so", r);
+  REQUIRE_THROWS_WITH(load_plugin(test::test_plugin_dir() / "test_duplicate_block.so", r),
+                      Contains("block 'conv' is registered twice") && Contains("ganrig_blocks.so") &&
+                          Contains("test_duplicate_block.so"));
+}
+
+TEST_CASE("a shared library that is not a plugin is refused", "[plugin_host]") {
+  Registry r;
+  const fs::path core = build_plugin_dir().parent_path() / "lib" / "libganrig_core.so";
+  REQUIRE_THROWS_WITH(load_plugin(core, r), Contains("is not a ganrig plugin"));
+}

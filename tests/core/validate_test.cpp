@@ -1,0 +1,114 @@
+// Schema validation: every error class with its position; defaults written and recorded.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "ganrig/error.hpp"
+#include "ganrig/validate.hpp"
+#include "support.hpp"
+
+using namespace ganrig;
+using Catch::Matchers::Contains;
+
+namespace {
+const std::string base = R"(
+[dataset]
+type = "synthetic"
+[generator]
+type = "dcgan"
+[discriminator]
+type = "dcgan"
+[loss]
+type = "hinge"
+)";
+
+Config validated(const std::string& text, const std::vector<std::string>& sets = {}) {
+  Config c = test::config_from_text(text, "exp.toml");
+  apply_overrides(c, sets);
+  validate_experiment(c, test::plugin_registry());
+  return c;
+}
+}  // namespace
+
+TEST_CASE("a valid experiment gets every default, recorded as default", "[validate]") {
+  const Config c = validated(base);
+  const toml::table& g = *c.table_at("generator");
+  CHECK(g.get("ngf")->value<std::int64_t>() == 64);
+  CHECK(g.get("spectral_norm")->value<bool>() == false);
+  CHECK(c.origin("generator.ngf").kind == Origin::Kind::Default);
+  CHECK(c.table_at("train")->get("batch")->value<std::int64_t>() == 64);
+  CHECK(c.table_at("optim.generator")->get("betas")->as_array()->size() == 2);
+  CHECK(c.table_at("experiment")->get("name")->value<std::string>() == "exp");  // from the file name
+  CHECK(c.origin("generator.type").line == 5);
+}
+
+TEST_CASE("unknown keys are errors with position and suggestion", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base + "ngff = 3\n"),
+                      Contains("exp.toml:10:1: [loss] ngff: unknown key for loss 'hinge'") &&
+                          Contains("it takes no keys"));
+  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatc = 3\n"),
+                      Contains("exp.toml:11:1: [train] batc") && Contains("did you mean 'batch'?"));
+}
+
+TEST_CASE("wrong types and ranges are errors with what was expected", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = \"big\"\n"),
+                      Contains("exp.toml:11:1: [train] batch: expected integer >= 1, got string"));
+  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = 0\n"), Contains("[train] batch: value 0 out of range"));
+  REQUIRE_THROWS_WITH(validated(base + "[optim.generator]\nbetas = [0.5]\n"),
+                      Contains("[optim.generator] betas: expected array of floats of length 2") &&
+                          Contains("got 1 items"));
+  REQUIRE_THROWS_WITH(validated(base + "[exec]\nprogress = \"liev\"\n"),
+                      Contains("\"liev\" is not allowed (did you mean 'live'?)"));
+}
+
+TEST_CASE("integers are accepted for float keys and normalised", "[validate]") {
+  const Config c = validated(base + "[train]\ntotal_kimg = 3\n");
+  CHECK(c.table_at("train")->get("total_kimg")->is_floating_point());
+}
+
+TEST_CASE("missing required keys and tables are errors", "[validate]") {
+  REQUIRE_THROWS_WITH(validated("[generator]\ntype = \"dcgan\"\n"), Contains("missing table [discriminator]"));
+  REQUIRE_THROWS_AS(validated(base + "[dataset]\n"), ConfigError);  // duplicate table: TOML syntax error
+  const std::string no_type = "[dataset]\ncount = 2\n[generator]\ntype = \"dcgan\"\n[discriminator]\ntype = \"dcgan\"\n[loss]\ntype = \"hinge\"\n";
+  REQUIRE_THROWS_WITH(validated(no_type), Contains("exp.toml:1:") && Contains("[dataset] missing required key 'type'") &&
+                                              Contains("synthetic"));
+}
+
+TEST_CASE("unknown component names list the known ones", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base, {"generator.type=dcgn"}),
+                      Contains("--set #1: unknown generator 'dcgn' (did you mean 'dcgan'?)") &&
+                          Contains("known generator names: dcgan") && Contains("loaded plugins:") &&
+                          Contains("ganrig_dcgan.so"));
+  REQUIRE_THROWS_WITH(validated(base + "[generator.block]\ntype = \"dcs\"\n"),
+                      Contains("unknown block 'dcs' (did you mean 'dsc'?)"));
+}
+
+TEST_CASE("errors in inherited files point into the parent", "[validate]") {
+  const auto dir = test::temp_dir("inherit-errors");
+  {
+    std::ofstream(dir / "parent.toml") << base << "[train]\nbatch = -4\n";
+    std::ofstream(dir / "child.toml") << "inherits = [\"parent.toml\"]\n[generator]\nngf = 8\n";
+  }
+  Config c = load_config_file(dir / "child.toml");
+  REQUIRE_THROWS_WITH(validate_experiment(c, test::plugin_registry()),
+                      Contains("parent.toml:11:1: [train] batch: value -4 out of range"));
+}
+
+TEST_CASE("unknown top-level tables and misplaced keys are errors", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base + "[trian]\nbatch = 3\n"),
+                      Contains("unknown top-level table 'trian' (did you mean 'train'?)"));
+  REQUIRE_THROWS_WITH(validated("seed = 3\n" + base), Contains("exp.toml:1:1: unknown top-level key 'seed'"));
+  REQUIRE_THROWS_WITH(validated(base + "[optim.gen]\nlr = 1\n"), Contains("[optim] may only hold"));
+}
+
+TEST_CASE("batch_per_device must divide the batch", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = 10\n[exec]\nbatch_per_device = 4\n"),
+                      Contains("batch_per_device: 4 does not divide [train] batch = 10"));
+}
+
+TEST_CASE("an inline component table is validated against its schema", "[validate]") {
+  const Config c = validated(base, {"generator.block={ type = \"dsc\" }"});
+  CHECK(c.table_at("generator.block")->get("type")->value<std::string>() == "dsc");
+  REQUIRE_THROWS_WITH(validated(base, {"generator.block={ type = \"dsc\", depth = 2 }"}),
+                      Contains("--set #1: [generator.block] depth: unknown key for block 'dsc'"));
+}

@@ -1,0 +1,126 @@
+#include "support.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "ganrig/plugin_host.hpp"
+#include "ganrig/validate.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig::test {
+
+fs::path fixture(const std::string& relative) { return fs::path(GANRIG_TEST_FIXTURES) / relative; }
+fs::path source_dir() { return GANRIG_TEST_SOURCE_DIR; }
+fs::path test_plugin_dir() { return GANRIG_TEST_PLUGIN_DIR; }
+
+namespace {
+struct TempRoot {
+  fs::path path = fs::temp_directory_path() / fmt::format("ganrig-tests-{}", ::getpid());
+  ~TempRoot() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+TempRoot& temp_root() {
+  static TempRoot root;
+  return root;
+}
+
+class Synthetic : public Dataset {
+ public:
+  explicit Synthetic(const ConfigView& v) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+    const auto r = v.integer("resolution");
+    images_ = torch::randint(0, 256, {v.integer("count"), v.integer("channels"), r, r}, gen, torch::kUInt8);
+  }
+  const torch::Tensor& images() const override { return images_; }
+  bool xflip() const override { return true; }
+  std::string description() const override { return "synthetic"; }
+
+ private:
+  torch::Tensor images_;
+};
+
+// Hinge loss that turns NaN after `after` calls (to test the non-finite guard).
+class Exploding : public Loss {
+ public:
+  explicit Exploding(std::int64_t after) : after_(after) {}
+  torch::Tensor generator_loss(const LossInputs& in) override {
+    return maybe_nan(-in.discriminator.forward(in.generator.forward(in.z)).mean());
+  }
+  torch::Tensor discriminator_loss(const LossInputs& in) override {
+    const auto real = in.discriminator.forward(in.real);
+    const auto fake = in.discriminator.forward(in.generator.forward(in.z).detach());
+    return maybe_nan(torch::relu(1 - real).mean() + torch::relu(1 + fake).mean());
+  }
+
+ private:
+  torch::Tensor maybe_nan(const torch::Tensor& loss) { return ++calls_ > after_ ? loss * NAN : loss; }
+  std::int64_t after_, calls_ = 0;
+};
+}  // namespace
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = temp_root().path / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void add_build_plugins(Registry& registry) {
+  register_core_components(registry);
+  load_plugins(plugin_files({build_plugin_dir()}, false), registry);
+}
+
+void add_test_components(Registry& registry) {
+  registry.set_current_plugin("<tests>");
+  Schema synthetic;
+  synthetic.integer("count", 32, "images").at_least(1);
+  synthetic.integer("resolution", 16, "size").at_least(4);
+  synthetic.integer("channels", 3, "channels").range(1, 3);
+  registry.add<Dataset>("synthetic", "random images for tests", synthetic,
+                        [](const ConfigView& v, BuildContext&) { return std::make_shared<Synthetic>(v); });
+  Schema exploding;
+  exploding.integer("after", 4, "calls before the loss becomes NaN");
+  registry.add<Loss>("exploding", "NaN after a while", exploding, [](const ConfigView& v, BuildContext&) {
+    return std::make_shared<Exploding>(v.integer("after"));
+  });
+  registry.set_current_plugin("<core>");
+}
+
+const Registry& plugin_registry() {
+  static Registry registry = [] {
+    Registry r;
+    add_build_plugins(r);
+    add_test_components(r);
+    return r;
+  }();
+  return registry;
+}
+
+Config config_from_text(const std::string& toml_text, const std::string& file_name) {
+  const fs::path file = temp_dir("inline-" + file_name) / file_name;
+  std::ofstream(file) << toml_text;
+  return load_config_file(file);
+}
+
+ConfigView BuiltTable::view() const {
+  const std::string kind = config.root.begin()->first.str().data();
+  return ConfigView(*config.table_at(kind), kind, &config);
+}
+
+BuiltTable component_table(const std::string& kind, const std::string& toml_text) {
+  BuiltTable built;
+  built.config = config_from_text("[" + kind + "]\n" + toml_text, kind + ".toml");
+  const auto* type = built.config.table_at(kind)->get("type");
+  const auto& entry = plugin_registry().get(kind, type->as_string()->get(), Origin{});
+  validate_table(built.config, kind, entry.schema, plugin_registry(), kind, true);
+  return built;
+}
+
+}  // namespace ganrig::test

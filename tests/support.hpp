@@ -1,0 +1,36 @@
+#pragma once
+// Shared test helpers: a registry with the built plugins and a synthetic dataset, fixture paths,
+// temporary folders.
+#include <filesystem>
+#include <string>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/config.hpp"
+#include "ganrig/registry.hpp"
+
+namespace ganrig::test {
+
+std::filesystem::path fixture(const std::string& relative);
+std::filesystem::path source_dir();
+std::filesystem::path test_plugin_dir();
+
+// A fresh empty folder under the system temp dir, removed at process exit.
+std::filesystem::path temp_dir(const std::string& name);
+
+// Core components + the build's plugins + test components: dataset "synthetic" (seeded random
+// blobs, keys count/resolution/channels) and loss "exploding" (NaN after `after` calls).
+void add_build_plugins(Registry& registry);
+void add_test_components(Registry& registry);
+const Registry& plugin_registry();
+
+// A validated config from inline TOML (written to a temp file so positions name it).
+Config config_from_text(const std::string& toml_text, const std::string& file_name = "inline.toml");
+
+// A view of a table built from inline TOML with defaults filled in from the component's schema.
+struct BuiltTable {
+  Config config;
+  ConfigView view() const;
+};
+BuiltTable component_table(const std::string& kind, const std::string& toml_text);
+
+}  // namespace ganrig::test
