@@ -33,6 +33,9 @@ packages=(
   dataset-fashion-mnist           # the quick-start and test data
 )
 [ "$opencv" = ON ] && packages+=(libopencv-dev libzip-dev)
+# node and npm fetch and convert the pretrained projector weights (tools/fetch-weights.sh).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 [ "$tests" = ON ] && packages+=(catch2)
 
 missing=()

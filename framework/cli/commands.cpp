@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -192,6 +194,80 @@ int docs(const std::string& check_file) {
   }
   std::cerr << check_file << " is stale: regenerate it with tools/gen-docs.sh\n";
   return 1;
+}
+
+namespace {
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
+  return {{"experiment", name},
+          {"params_g", r.parameters.generator},
+          {"params_d_trainable", r.parameters.discriminator_trainable},
+          {"params_d_frozen", r.parameters.discriminator_frozen},
+          {"batch", r.batch},
+          {"sec_per_iter", r.seconds_per_iteration},
+          {"img_per_sec", r.images_per_second},
+          {"peak_rss_mib", r.peak_rss_mib},
+          {"peak_cuda_mib", r.peak_cuda_mib},
+          {"device", r.device},
+          {"threads", r.threads}};
+}
+
+}  // namespace
+
+int bench(const BenchCommand& command) {
+  if (command.json) {
+    if (command.experiments.size() != 1) throw Error("bench --json takes exactly one experiment");
+    auto experiment = load_experiment(experiment_options(command.experiments[0], command.common));
+    const BenchResult r = ganrig::bench(*experiment, command.warmup, command.iterations);
+    std::cout << "BENCH " << bench_json(r, experiment->name()).dump() << std::endl;
+    return 0;
+  }
+  // Each experiment runs in its own process, so peak memory is its own.
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::vector<nlohmann::json> rows;
+  for (const auto& file : command.experiments) {
+    std::string cmd = shell_quote(self) + " bench --json " + shell_quote(file) +
+                      fmt::format(" --iterations {} --warmup {}", command.iterations, command.warmup);
+    for (const auto& s : command.common.overrides) cmd += " --set " + shell_quote(s);
+    for (const auto& p : command.common.plugin_paths) cmd += " --plugin-path " + shell_quote(p.string());
+    std::cerr << "bench: " << file << " (" << command.warmup << " warm-up + " << command.iterations
+              << " timed iterations)" << std::endl;
+    std::string output;
+    if (FILE* pipe = popen((cmd + " 2>&1").c_str(), "r")) {
+      char buffer[4096];
+      while (fgets(buffer, sizeof buffer, pipe)) output += buffer;
+      if (pclose(pipe) != 0) throw Error(fmt::format("bench of {} failed:\n{}", file, output));
+    }
+    const auto at = output.find("BENCH ");
+    if (at == std::string::npos) throw Error(fmt::format("bench of {} printed no result:\n{}", file, output));
+    rows.push_back(nlohmann::json::parse(output.substr(at + 6, output.find('\n', at) - at - 6)));
+  }
+  const bool cuda = std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r["peak_cuda_mib"].template get<double>() > 0; });
+  std::cout << fmt::format("{:<28} {:>11} {:>13} {:>10} {:>6} {:>9} {:>7} {:>12}{}   vs first\n", "experiment", "G params",
+                           "D trainable", "D frozen", "batch", "sec/iter", "img/s", "peak RSS MiB",
+                           cuda ? "  peak CUDA MiB" : "");
+  for (const auto& r : rows) {
+    const auto& first = rows.front();
+    const double memory = cuda ? r["peak_cuda_mib"].get<double>() : r["peak_rss_mib"].get<double>();
+    const double memory0 = cuda ? first["peak_cuda_mib"].get<double>() : first["peak_rss_mib"].get<double>();
+    std::cout << fmt::format("{:<28} {:>11} {:>13} {:>10} {:>6} {:>9.3f} {:>7.2f} {:>12.0f}{}   time {:+.1f}%, memory {:+.1f}%\n",
+                             r["experiment"].get<std::string>(), r["params_g"].get<std::int64_t>(),
+                             r["params_d_trainable"].get<std::int64_t>(), r["params_d_frozen"].get<std::int64_t>(),
+                             r["batch"].get<std::int64_t>(), r["sec_per_iter"].get<double>(), r["img_per_sec"].get<double>(),
+                             r["peak_rss_mib"].get<double>(),
+                             cuda ? fmt::format(" {:>14.0f}", r["peak_cuda_mib"].get<double>()) : std::string(),
+                             100.0 * (r["sec_per_iter"].get<double>() / first["sec_per_iter"].get<double>() - 1.0),
+                             100.0 * (memory / memory0 - 1.0));
+  }
+  std::cout << fmt::format("device {}, {} threads\n", rows.front()["device"].get<std::string>(),
+                           rows.front()["threads"].get<int>());
+  return 0;
 }
 
 }  // namespace ganrig::cli

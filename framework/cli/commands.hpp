@@ -29,6 +29,15 @@ int validate(const std::vector<std::string>& files, const CommonOptions& common)
 int plugins(const CommonOptions& common);
 int docs(const std::string& check_file);
 
+struct BenchCommand {
+  std::vector<std::string> experiments;
+  CommonOptions common;
+  std::int64_t iterations = 5;
+  std::int64_t warmup = 2;
+  bool json = false;  // one experiment, in this process, one JSON line (used by the table mode)
+};
+int bench(const BenchCommand& command);
+
 // The Markdown configuration reference generated from every schema (host and build plugins).
 std::string config_reference_markdown();
 

@@ -71,6 +71,14 @@ int main(int argc, char** argv) {
   auto* docs_app = app.add_subcommand("docs", "Print docs/config-reference.md generated from the schemas");
   docs_app->add_option("--check", docs_check, "Compare with this file; exit 1 when it is stale");
 
+  ganrig::cli::BenchCommand bench;
+  auto* bench_app = app.add_subcommand("bench", "Time training iterations per experiment: params, sec/iter, img/s, peak memory");
+  bench_app->add_option("experiments", bench.experiments, "Experiment .toml files")->required();
+  add_common(bench_app, bench.common);
+  bench_app->add_option("--iterations", bench.iterations, "Timed iterations (default 5)");
+  bench_app->add_option("--warmup", bench.warmup, "Untimed iterations first (default 2)");
+  bench_app->add_flag("--json", bench.json, "One experiment in this process, printed as one JSON line");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*train_app) return ganrig::cli::train(train);
@@ -78,6 +86,7 @@ int main(int argc, char** argv) {
     if (*validate_app) return ganrig::cli::validate(validate_files, validate_common);
     if (*plugins_app) return ganrig::cli::plugins(plugins_common);
     if (*docs_app) return ganrig::cli::docs(docs_check);
+    if (*bench_app) return ganrig::cli::bench(bench);
   } catch (const ganrig::NonFiniteLossError& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 3;

@@ -50,10 +50,33 @@ class SeparableConv : public ganrig::ConvLayer {
   ganrig::Conv2dLayer depthwise_{nullptr}, pointwise_{nullptr};
 };
 
+// Projected GAN's separable DownBlock: SeparableConv2d(3x3, no bias), BatchNorm, LeakyReLU(0.2),
+// AvgPool2d(2) (pg_modules/blocks.py, DownBlock with separable=True).
+class SeparableDownBlock : public ganrig::ConvLayer {
+ public:
+  SeparableDownBlock(std::int64_t in, std::int64_t out, bool spectral_norm)
+      : conv_(register_module("conv", std::make_shared<SeparableConv>(ConvSpec{in, out, 3, 1, 1, false, false, spectral_norm}))),
+        bn_(register_module("bn", torch::nn::BatchNorm2d(out))) {}
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return torch::avg_pool2d(torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2), 2);
+  }
+
+ private:
+  std::shared_ptr<SeparableConv> conv_;
+  torch::nn::BatchNorm2d bn_;
+};
+
 template <class Layer>
 class LayerBlock : public ganrig::Block {
  public:
   std::shared_ptr<ganrig::ConvLayer> make(const ConvSpec& spec) const override { return std::make_shared<Layer>(spec); }
+};
+
+class SeparableBlock : public LayerBlock<SeparableConv> {
+ public:
+  std::shared_ptr<ganrig::ConvLayer> make_down_block(std::int64_t in, std::int64_t out, bool sn) const override {
+    return std::make_shared<SeparableDownBlock>(in, out, sn);
+  }
 };
 
 void register_blocks(ganrig::Registry& registry) {
@@ -63,9 +86,10 @@ void register_blocks(ganrig::Registry& registry) {
   registry.add<ganrig::Block>(
       "dsc",
       "Depthwise-separable convolution: depthwise kxk (groups = in) then pointwise 1x1; parameters "
-      "in*k*k + in*out (+in +out biases). Faster Projected GAN's generator block.",
+      "in*k*k + in*out (+in +out biases). Faster Projected GAN's generator block. As a discriminator "
+      "down-sampling block: Projected GAN's separable DownBlock (3x3 separable conv, BN, LeakyReLU, avg-pool).",
       ganrig::Schema{},
-      [](const ganrig::ConfigView&, ganrig::BuildContext&) { return std::make_shared<LayerBlock<SeparableConv>>(); });
+      [](const ganrig::ConfigView&, ganrig::BuildContext&) { return std::make_shared<SeparableBlock>(); });
 }
 
 }  // namespace

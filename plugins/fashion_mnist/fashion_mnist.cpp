@@ -84,7 +84,9 @@ class FashionMnist : public ganrig::Dataset {
                                   .align_corners(false);
       f = F::interpolate(f, options);
     }
-    images_ = f.round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    images_ = f.round().clamp(0, 255).to(torch::kUInt8);
+    if (cfg.integer("channels") == 3) images_ = images_.repeat({1, 3, 1, 1});  // grey as RGB
+    images_ = images_.contiguous();
     description_ = fmt::format("fashion_mnist {} split{} from {}", split,
                                classes.empty() ? std::string() : " (classes filtered)", root.string());
   }
@@ -106,6 +108,8 @@ void register_fashion_mnist(ganrig::Registry& registry) {
   s.integers("classes", {}, "Keep only these labels (0-9); empty keeps all.").range(0, 9);
   s.integer("limit", 0, "Keep only the first N images (few-shot subsets); 0 keeps all.").at_least(0);
   s.boolean("xflip", false, "Random horizontal flips when batching.");
+  s.integer("channels", 1, "1: grey; 3: the grey image repeated as RGB (for RGB-only networks such as projectors).")
+      .range(1, 3);
   registry.add<ganrig::Dataset>(
       "fashion_mnist", "Fashion-MNIST grey-scale 28x28 clothing images (Debian dataset-fashion-mnist), resized.", s,
       [](const ConfigView& cfg, ganrig::BuildContext&) { return std::make_shared<FashionMnist>(cfg); });

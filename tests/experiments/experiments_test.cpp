@@ -40,3 +40,24 @@ TEST_CASE("the DCGAN dsc twin differs from its parent only in block keys", "[exp
   CHECK(twin->config.table_at("generator")->get("block")->value<std::string>() == "dsc");
   CHECK(parent->config.table_at("generator")->get("block")->value<std::string>() == "conv");
 }
+
+TEST_CASE("every DSC ablation differs from its parent only in block keys", "[experiments]") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(test::source_dir() / "experiments" / "faster_projected_gan")) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path().string());
+    const toml::table raw = toml::parse_file(entry.path().string());
+    const auto* parent_name = raw.get("inherits")->as_array()->get(0)->as_string();
+    REQUIRE(parent_name);
+    auto child = load(entry.path());
+    auto parent = load(entry.path().parent_path() / parent_name->get());
+    Config a = parent->config, b = child->config;
+    for (Config* c : {&a, &b})
+      for (const char* table : {"generator", "discriminator"})
+        for (const char* key : {"block", "blocks"}) c->table_at(table)->erase(key);
+    CHECK(to_toml(a, false, {"experiment"}) == to_toml(b, false, {"experiment"}));
+    CHECK(to_toml(parent->config, false, {"experiment"}) != to_toml(child->config, false, {"experiment"}));
+    ++count;
+  }
+  CHECK(count >= 5);
+}

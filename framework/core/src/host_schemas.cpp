@@ -51,7 +51,9 @@ Schema train_schema() {
 Schema exec_schema() {
   Schema s;
   s.string("device", "auto", "\"auto\" (CUDA when available, else CPU), \"cpu\", \"cuda\" or \"cuda:N\".");
-  s.integer("threads", 0, "Intra-op CPU threads; 0 keeps LibTorch's default (all cores).").at_least(0);
+  s.integer("threads", 0,
+            "Intra-op CPU threads; 0 uses every core (Debian's LibTorch would otherwise start with 1).")
+      .at_least(0);
   s.integer("batch_per_device", 0,
             "Micro-batch per device; gradients are accumulated up to [train] batch. 0 means the whole batch.")
       .at_least(0);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/train/checkpoint.hpp"
@@ -157,10 +158,42 @@ class Loop {
     return {cur_nimg_, cur_tick_, nonfinite_total_, last_checkpoint_};
   }
 
+  // Measures training iterations without a run folder (ganrig bench).
+  BenchResult bench(std::int64_t warmup, std::int64_t iterations) {
+    build();
+    for (std::int64_t i = 0; i < warmup; ++i) step();
+    synchronize();
+    const auto start = Clock::now();
+    for (std::int64_t i = 0; i < iterations; ++i) step();
+    synchronize();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    BenchResult r;
+    r.parameters = count_parameters(models_);
+    r.seconds_per_iteration = seconds / static_cast<double>(std::max<std::int64_t>(iterations, 1));
+    r.images_per_second = static_cast<double>(s_.batch) / r.seconds_per_iteration;
+    r.batch = s_.batch;
+    r.peak_rss_mib = peak_rss_mib();
+    r.peak_cuda_mib = peak_cuda_mib(device_);
+    r.device = device_.str();
+    r.threads = torch::get_num_threads();
+    return r;
+  }
+
  private:
+  void synchronize() {
+    if (device_.is_cuda()) torch::cuda::synchronize(device_.index() < 0 ? 0 : device_.index());
+  }
+
   void setup() {
+    build();
+    prepare_run_dir();
+  }
+
+  void build() {
     const ConfigView exec(*config_.table_at("exec"), "exec", &config_);
-    if (exec.integer("threads") > 0) torch::set_num_threads(static_cast<int>(exec.integer("threads")));
+    const auto threads = exec.integer("threads");
+    torch::set_num_threads(threads > 0 ? static_cast<int>(threads)
+                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     device_ = resolve_device(exec.string("device"));
     models_ = build_models(experiment_);
     models_.generator->to(device_);
@@ -183,7 +216,9 @@ class Loop {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(experiment_.seed()) + 1);
     fixed_z_ = torch::randn({s_.grid_rows * s_.grid_cols, models_.generator->latent_dim()}, gen).to(device_);
     config_text_ = to_toml(config_, false);
+  }
 
+  void prepare_run_dir() {
     const fs::path& dir = options_.run_dir;
     fs::create_directories(dir / "samples");
     fs::create_directories(dir / "checkpoints");
@@ -424,6 +459,13 @@ class Loop {
 TrainResult train(Experiment& experiment, const TrainOptions& options) {
   Loop loop(experiment, options);
   return loop.run();
+}
+
+BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations) {
+  TrainOptions options;
+  options.quiet = true;
+  Loop loop(experiment, options);
+  return loop.bench(warmup, iterations);
 }
 
 }  // namespace ganrig

@@ -45,6 +45,12 @@ class Block {
   static constexpr const char* kind = "block";
   virtual ~Block() = default;
   virtual std::shared_ptr<ConvLayer> make(const ConvSpec& spec) const = 0;
+  // A discriminator down-sampling block that halves the resolution: conv, BatchNorm,
+  // LeakyReLU(0.2). The default is Projected GAN's DownBlock (4x4 stride-2 convolution with bias
+  // from make(), BatchNorm, LeakyReLU); a block may replace it (dsc: the official separable
+  // variant, 3x3 depthwise-separable convolution, BatchNorm, LeakyReLU, 2x2 average pooling).
+  virtual std::shared_ptr<ConvLayer> make_down_block(std::int64_t in_channels, std::int64_t out_channels,
+                                                     bool spectral_norm) const;
 };
 
 // kind "generator": latent [B, latent_dim] -> image [B, C, R, R] in [-1, 1] (roughly).
@@ -69,12 +75,18 @@ class Augment : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& images) = 0;
 };
 
-// kind "projector": a frozen pretrained feature network returning feature maps at several scales.
+// kind "projector": a frozen pretrained feature network returning feature maps at four scales
+// (/4, /8, /16, /32) for images in [-1, 1]. It stays in eval mode and its weights never receive
+// gradients; gradients do flow through it to the generator.
 class Projector : public torch::nn::Module {
  public:
   static constexpr const char* kind = "projector";
   virtual std::vector<torch::Tensor> forward(const torch::Tensor& images) = 0;
   virtual std::vector<std::int64_t> channels() const = 0;
+  // Identity of the weights (file sha256, or "random"), recorded with the run.
+  virtual std::string weights_id() const = 0;
+  // Frozen: train(true) keeps it in eval mode.
+  void train(bool /*on*/ = true) override { torch::nn::Module::train(false); }
 };
 
 // Per-tick statistics a component can report (averaged over the tick by the loop).

@@ -39,6 +39,16 @@ class NonFiniteLossError : public Error {
 
 TrainResult train(Experiment& experiment, const TrainOptions& options);
 
+// Training iterations timed after a warm-up, without a run folder (ganrig bench).
+struct BenchResult {
+  ParameterCounts parameters;
+  std::int64_t batch = 0;
+  double seconds_per_iteration = 0, images_per_second = 0, peak_rss_mib = 0, peak_cuda_mib = 0;
+  std::string device;
+  int threads = 0;
+};
+BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations);
+
 // The torch device named by [exec] device.
 torch::Device resolve_device(const std::string& name);
 

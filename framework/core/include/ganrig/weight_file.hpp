@@ -1,0 +1,27 @@
+#pragma once
+// Pretrained weights converted by tools/ (e.g. tools/nsfwjs/convert.js): "GANRIGW1", a uint64 LE
+// header length, a JSON header {source, tensors: [{name, shape, offset}]}, then float32 LE values.
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace ganrig {
+
+struct WeightFile {
+  std::map<std::string, torch::Tensor> tensors;  // by the source framework's names and layouts
+  std::string source_json;                       // where the weights came from (package, version, sha256)
+  std::string sha256;                            // of the file itself
+
+  // The tensor `name`, checked against the expected shape; errors name the file.
+  torch::Tensor get(const std::string& name, const std::vector<std::int64_t>& shape) const;
+  std::filesystem::path file;
+};
+
+WeightFile read_weight_file(const std::filesystem::path& file);
+
+// The folder for prepared weights and datasets: $GANRIG_CACHE, else <source tree>/cache.
+std::filesystem::path cache_dir();
+
+}  // namespace ganrig

@@ -1,0 +1,28 @@
+// The default discriminator down-sampling block (Projected GAN's DownBlock).
+#include "ganrig/interfaces.hpp"
+
+namespace ganrig {
+
+namespace {
+class DownBlock : public ConvLayer {
+ public:
+  DownBlock(std::shared_ptr<ConvLayer> conv, std::int64_t out_channels)
+      : conv_(register_module("conv", std::move(conv))),
+        bn_(register_module("bn", torch::nn::BatchNorm2d(out_channels))) {}
+  torch::Tensor forward(const torch::Tensor& x) override {
+    return torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2);
+  }
+
+ private:
+  std::shared_ptr<ConvLayer> conv_;
+  torch::nn::BatchNorm2d bn_;
+};
+}  // namespace
+
+std::shared_ptr<ConvLayer> Block::make_down_block(std::int64_t in_channels, std::int64_t out_channels,
+                                                  bool spectral_norm) const {
+  return std::make_shared<DownBlock>(make({in_channels, out_channels, 4, 2, 1, true, false, spectral_norm}),
+                                     out_channels);
+}
+
+}  // namespace ganrig

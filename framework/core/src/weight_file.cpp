@@ -1,0 +1,63 @@
+#include "ganrig/weight_file.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ganrig/error.hpp"
+#include "ganrig/sha256.hpp"
+
+namespace ganrig {
+
+torch::Tensor WeightFile::get(const std::string& name, const std::vector<std::int64_t>& shape) const {
+  auto it = tensors.find(name);
+  if (it == tensors.end()) throw Error(fmt::format("{}: no tensor '{}'", file.string(), name));
+  if (it->second.sizes().vec() != shape)
+    throw Error(fmt::format("{}: tensor '{}' has shape {}, expected {}", file.string(), name,
+                            fmt::join(it->second.sizes().vec(), "x"), fmt::join(shape, "x")));
+  return it->second;
+}
+
+WeightFile read_weight_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(fmt::format("cannot open weight file {}", file.string()));
+  char magic[8];
+  std::uint64_t header_length = 0;
+  in.read(magic, 8);
+  in.read(reinterpret_cast<char*>(&header_length), 8);
+  if (!in || std::memcmp(magic, "GANRIGW1", 8) != 0 || header_length > (1u << 30))
+    throw Error(fmt::format("{} is not a ganrig weight file (GANRIGW1)", file.string()));
+  std::string header(header_length, '\0');
+  in.read(header.data(), static_cast<std::streamsize>(header_length));
+  const auto json = nlohmann::json::parse(header, nullptr, false);
+  if (json.is_discarded() || !json.contains("tensors"))
+    throw Error(fmt::format("{}: corrupt header", file.string()));
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t floats = data.size() / sizeof(float);
+  torch::Tensor all = torch::empty({static_cast<std::int64_t>(floats)}, torch::kFloat32);
+  std::memcpy(all.data_ptr<float>(), data.data(), floats * sizeof(float));
+  WeightFile out;
+  out.file = file;
+  out.source_json = json.value("source", nlohmann::json::object()).dump();
+  for (const auto& t : json["tensors"]) {
+    const std::vector<std::int64_t> shape = t["shape"].get<std::vector<std::int64_t>>();
+    std::int64_t count = 1;
+    for (auto s : shape) count *= s;
+    const std::int64_t offset = t["offset"].get<std::int64_t>();
+    if (offset < 0 || offset + count > static_cast<std::int64_t>(floats))
+      throw Error(fmt::format("{}: tensor {} lies outside the file (truncated?)", file.string(),
+                              t["name"].get<std::string>()));
+    out.tensors[t["name"].get<std::string>()] = all.narrow(0, offset, count).view(shape);
+  }
+  out.sha256 = sha256_file(file);
+  return out;
+}
+
+std::filesystem::path cache_dir() {
+  if (const char* env = std::getenv("GANRIG_CACHE"); env && *env) return env;
+  return std::filesystem::path(GANRIG_SOURCE_DIR) / "cache";
+}
+
+}  // namespace ganrig

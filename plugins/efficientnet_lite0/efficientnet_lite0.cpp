@@ -1,0 +1,174 @@
+// Projector `efficientnet_lite0`: the trunk of timm's tf_efficientnet_lite0 as Projected GAN uses
+// it (pg_modules/projector.py): stem 3x3 s2 -> 32, BatchNorm eps 1e-3, ReLU6, TensorFlow 'same'
+// padding (asymmetric for stride 2), no squeeze-excitation, blocks
+// ds(k3,s1,c16) | ir(k3,s2,e6,c24)x2 | ir(k5,s2,e6,c40)x2 | ir(k3,s2,e6,c80)x3 | ir(k5,s1,e6,c112)x3 |
+// ir(k5,s2,e6,c192)x4 | ir(k3,s1,e6,c320)x1, tapped at 24@/4, 40@/8, 112@/16, 320@/32.
+// Weights: a ganrig weight file with timm's state-dict names and PyTorch layouts, exported by
+// tools/export_efficientnet_lite0.py from timm 0.5.4 (no package here ships them).
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/weight_file.hpp"
+
+namespace {
+
+using ganrig::ConfigView;
+namespace fs = std::filesystem;
+
+constexpr const char* kWeightsFile = "weights/tf_efficientnet_lite0-timm-0.5.4.bin";
+
+// TensorFlow 'same' padding for one dimension: total = max((ceil(n/s) - 1) s + k - n, 0), the
+// extra pixel on the right/bottom.
+std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t n, std::int64_t k, std::int64_t s) {
+  const std::int64_t total = std::max<std::int64_t>(((n + s - 1) / s - 1) * s + k - n, 0);
+  return {total / 2, total - total / 2};
+}
+
+class ConvBNImpl : public torch::nn::Module {
+ public:
+  ConvBNImpl(std::string name, std::string bn, std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride,
+             bool depthwise, bool act)
+      : name_(std::move(name)), bn_(std::move(bn)), k_(k), stride_(stride), groups_(depthwise ? in : 1), act_(act) {
+    weight = register_parameter("weight", torch::empty({out, depthwise ? 1 : in, k, k}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    gamma = register_parameter("gamma", torch::ones({out}));
+    beta = register_parameter("beta", torch::zeros({out}));
+    mean = register_buffer("running_mean", torch::zeros({out}));
+    var = register_buffer("running_var", torch::ones({out}));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    const auto [top, bottom] = same_padding(x.size(2), k_, stride_);
+    const auto [left, right] = same_padding(x.size(3), k_, stride_);
+    if (top || bottom || left || right) x = torch::constant_pad_nd(x, {left, right, top, bottom});
+    x = torch::conv2d(x, weight, torch::Tensor(), torch::IntArrayRef{stride_, stride_}, torch::IntArrayRef{0, 0}, torch::IntArrayRef{1, 1}, groups_);
+    x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, 1e-3, false);
+    return act_ ? torch::clamp(x, 0.0, 6.0) : x;
+  }
+  void load(const ganrig::WeightFile& f) {
+    torch::NoGradGuard no_grad;
+    weight.copy_(f.get(name_ + ".weight", weight.sizes().vec()));
+    gamma.copy_(f.get(bn_ + ".weight", gamma.sizes().vec()));
+    beta.copy_(f.get(bn_ + ".bias", beta.sizes().vec()));
+    mean.copy_(f.get(bn_ + ".running_mean", mean.sizes().vec()));
+    var.copy_(f.get(bn_ + ".running_var", var.sizes().vec()));
+  }
+  torch::Tensor weight, gamma, beta, mean, var;
+
+ private:
+  std::string name_, bn_;
+  std::int64_t k_, stride_, groups_;
+  bool act_;
+};
+TORCH_MODULE(ConvBN);
+
+// timm's DepthwiseSeparableConv (stage 0) and InvertedResidual (later stages), without SE.
+class BlockImpl : public torch::nn::Module {
+ public:
+  BlockImpl(const std::string& p, std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride,
+            std::int64_t expansion)
+      : skip_(stride == 1 && in == out) {
+    if (expansion == 1) {  // depthwise-separable: conv_dw, bn1, act, conv_pw, bn2
+      layers_.push_back(register_module("conv_dw", ConvBN(p + ".conv_dw", p + ".bn1", in, in, k, stride, true, true)));
+      layers_.push_back(register_module("conv_pw", ConvBN(p + ".conv_pw", p + ".bn2", in, out, 1, 1, false, false)));
+    } else {  // inverted residual: conv_pw, bn1, act, conv_dw, bn2, act, conv_pwl, bn3
+      const std::int64_t mid = in * expansion;
+      layers_.push_back(register_module("conv_pw", ConvBN(p + ".conv_pw", p + ".bn1", in, mid, 1, 1, false, true)));
+      layers_.push_back(register_module("conv_dw", ConvBN(p + ".conv_dw", p + ".bn2", mid, mid, k, stride, true, true)));
+      layers_.push_back(register_module("conv_pwl", ConvBN(p + ".conv_pwl", p + ".bn3", mid, out, 1, 1, false, false)));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& input) {
+    torch::Tensor x = input;
+    for (auto& l : layers_) x = l->forward(x);
+    return skip_ ? x + input : x;
+  }
+  void load(const ganrig::WeightFile& f) {
+    for (auto& l : layers_) l->load(f);
+  }
+
+ private:
+  bool skip_;
+  std::vector<ConvBN> layers_;
+};
+TORCH_MODULE(Block);
+
+class EfficientNetLite0 : public ganrig::Projector {
+ public:
+  EfficientNetLite0(const ConfigView& cfg, ganrig::BuildContext&) {
+    stem_ = register_module("conv_stem", ConvBN("conv_stem", "bn1", 3, 32, 3, 2, false, true));
+    // (kernel, stride, expansion, out channels, repeats)
+    const std::vector<std::array<std::int64_t, 5>> stages = {{3, 1, 1, 16, 1}, {3, 2, 6, 24, 2},  {5, 2, 6, 40, 2},
+                                                             {3, 2, 6, 80, 3}, {5, 1, 6, 112, 3}, {5, 2, 6, 192, 4},
+                                                             {3, 1, 6, 320, 1}};
+    std::int64_t in = 32;
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      const auto [k, stride, e, c, n] = stages[s];
+      for (std::int64_t i = 0; i < n; ++i) {
+        blocks_.push_back(register_module(fmt::format("blocks_{}_{}", s, i),
+                                          Block(fmt::format("blocks.{}.{}", s, i), in, c, k, i == 0 ? stride : 1, e)));
+        stage_of_.push_back(static_cast<int>(s));
+        in = c;
+      }
+    }
+    std::string path = cfg.string("weights");
+    const bool default_path = path.empty();
+    if (default_path) path = (ganrig::cache_dir() / kWeightsFile).string();
+    if (fs::exists(path)) {
+      const auto file = ganrig::read_weight_file(path);
+      stem_->load(file);
+      for (auto& b : blocks_) b->load(file);
+      weights_id_ = "sha256:" + file.sha256;
+    } else if (cfg.boolean("allow_random")) {
+      weights_id_ = "random (allow_random = true; no pretrained weights)";
+    } else {
+      throw ganrig::ConfigError(fmt::format(
+          "{}the pretrained weight file {} does not exist. No package available here ships "
+          "tf_efficientnet_lite0's weights: export them where timm 0.5.4 is installed with "
+          "tools/export_efficientnet_lite0.py and copy the file there, or set allow_random = true",
+          cfg.where("weights"), path));
+    }
+    for (auto& p : parameters()) p.set_requires_grad(false);
+    eval();
+  }
+
+  std::vector<torch::Tensor> forward(const torch::Tensor& images) override {
+    // Taps after stages 1 (24@/4), 2 (40@/8), 4 (112@/16) and 6 (320@/32): Projected GAN's
+    // layer0 = stem + blocks[0:2], layer1 = blocks[2], layer2 = blocks[3:5], layer3 = blocks[5:7].
+    std::vector<torch::Tensor> taps;
+    torch::Tensor x = stem_->forward(images);
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+      x = blocks_[i]->forward(x);
+      const bool last_of_stage = i + 1 == blocks_.size() || stage_of_[i + 1] != stage_of_[i];
+      const int s = stage_of_[i];
+      if (last_of_stage && (s == 1 || s == 2 || s == 4 || s == 6)) taps.push_back(x);
+    }
+    return taps;
+  }
+  std::vector<std::int64_t> channels() const override { return {24, 40, 112, 320}; }
+  std::string weights_id() const override { return weights_id_; }
+
+ private:
+  ConvBN stem_{nullptr};
+  std::vector<Block> blocks_;
+  std::vector<int> stage_of_;
+  std::string weights_id_;
+};
+
+void register_efficientnet_lite0(ganrig::Registry& registry) {
+  ganrig::Schema s;
+  s.string("weights", "", "Weight file exported from timm (tools/export_efficientnet_lite0.py); empty: <cache>/" +
+                              std::string(kWeightsFile) + ".");
+  s.boolean("allow_random", false,
+            "Run with random weights when the file is missing (not Projected GAN any more; recorded in the run).");
+  registry.add<ganrig::Projector>(
+      "efficientnet_lite0",
+      "Frozen tf_efficientnet_lite0 trunk (Projected GAN's feature network) with taps 24@/4, 40@/8, 112@/16, 320@/32.",
+      s, [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<EfficientNetLite0>(cfg, ctx); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("efficientnet_lite0", "1.0.0", register_efficientnet_lite0)

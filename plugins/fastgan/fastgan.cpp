@@ -1,0 +1,207 @@
+// FastGAN generator as in Projected GAN's code (pg_modules/networks_fastgan.py, blocks.py), the
+// generator of Projected GAN and Faster Projected GAN. The 3x3 convolutions inside the up blocks
+// come from the block registry (`block`, or per resolution `blocks`), so Faster Projected GAN is
+// `block = "dsc"`. InitLayer, skip-layer excitation and the output convolution stay standard.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/spectral_norm.hpp"
+
+namespace {
+
+using ganrig::ConfigView;
+using ganrig::Conv2dLayer;
+using ganrig::Conv2dLayerImpl;
+
+Conv2dLayer sn_conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t pad, bool bias, bool transposed = false) {
+  return Conv2dLayer(Conv2dLayerImpl::Options{in, out, k, 1, pad, 1, bias, transposed, true});
+}
+
+torch::Tensor gated_linear(const torch::Tensor& x) {
+  const auto half = x.size(1) / 2;
+  return x.narrow(1, 0, half) * torch::sigmoid(x.narrow(1, half, half));
+}
+
+// feat + weight * N(0, 1) noise of shape [B, 1, H, W]; weight starts at 0 (always random noise,
+// as the official generator ignores noise_mode).
+class NoiseInjectionImpl : public torch::nn::Module {
+ public:
+  NoiseInjectionImpl() : weight(register_parameter("weight", torch::zeros({1}))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    return x + weight * torch::randn({x.size(0), 1, x.size(2), x.size(3)}, x.options());
+  }
+  torch::Tensor weight;
+};
+TORCH_MODULE(NoiseInjection);
+
+// UpBlockBig: up x2 (nearest), conv3x3(in -> 2 out), noise, BN, GLU, conv3x3(out -> 2 out), noise, BN, GLU.
+// UpBlockSmall: up x2, conv3x3(in -> 2 out), BN, GLU.
+class UpBlockImpl : public torch::nn::Module {
+ public:
+  UpBlockImpl(const ganrig::Block& block, std::int64_t in, std::int64_t out, bool big) : big_(big) {
+    conv1_ = register_module("conv1", block.make({in, 2 * out, 3, 1, 1, false, false, true}));
+    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(2 * out));
+    if (big_) {
+      noise1_ = register_module("noise1", NoiseInjection());
+      conv2_ = register_module("conv2", block.make({out, 2 * out, 3, 1, 1, false, false, true}));
+      noise2_ = register_module("noise2", NoiseInjection());
+      bn2_ = register_module("bn2", torch::nn::BatchNorm2d(2 * out));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& input) {
+    namespace F = torch::nn::functional;
+    torch::Tensor x = F::interpolate(input, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
+    x = conv1_->forward(x);
+    if (big_) x = noise1_->forward(x);
+    x = gated_linear(bn1_->forward(x));
+    if (!big_) return x;
+    x = noise2_->forward(conv2_->forward(x));
+    return gated_linear(bn2_->forward(x));
+  }
+
+ private:
+  bool big_;
+  std::shared_ptr<ganrig::ConvLayer> conv1_, conv2_;
+  NoiseInjection noise1_{nullptr}, noise2_{nullptr};
+  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+};
+TORCH_MODULE(UpBlock);
+
+// Skip-layer excitation: AdaptiveAvgPool(4), SN-conv 4x4 (valid), Swish, SN-conv 1x1, sigmoid,
+// multiplied channel-wise into the larger feature map.
+class SEBlockImpl : public torch::nn::Module {
+ public:
+  SEBlockImpl(std::int64_t in, std::int64_t out)
+      : conv1_(register_module("conv1", sn_conv(in, out, 4, 0, false))),
+        conv2_(register_module("conv2", sn_conv(out, out, 1, 0, false))) {}
+  torch::Tensor forward(const torch::Tensor& small, const torch::Tensor& big) {
+    torch::Tensor s = conv1_->forward(torch::adaptive_avg_pool2d(small, {4, 4}));
+    s = s * torch::sigmoid(s);
+    return big * torch::sigmoid(conv2_->forward(s));
+  }
+
+ private:
+  Conv2dLayer conv1_, conv2_;
+};
+TORCH_MODULE(SEBlock);
+
+std::int64_t log2_exact(const ConfigView& cfg, std::int64_t resolution) {
+  const auto k = static_cast<std::int64_t>(std::lround(std::log2(static_cast<double>(resolution))));
+  if (resolution < 16 || resolution > 1024 || (std::int64_t{1} << k) != resolution)
+    throw ganrig::ConfigError(fmt::format("{}: fastgan needs a dataset resolution 2^k from 16 to 1024, got {}",
+                                          cfg.origin("type").location(), resolution));
+  return k;
+}
+
+class FastganGenerator : public ganrig::Generator {
+ public:
+  FastganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx)
+      : latent_dim_(cfg.integer("latent_dim")),
+        normalize_latent_(cfg.boolean("normalize_latent")),
+        tanh_(cfg.boolean("tanh")),
+        sle_(cfg.boolean("skip_excitation")) {
+    const auto image = ctx.image();
+    resolution_ = image.resolution;
+    const std::int64_t top = log2_exact(cfg, resolution_);
+    const double ngf = static_cast<double>(cfg.integer("ngf"));
+    const std::map<std::int64_t, double> multiplier = {{2, 16},  {4, 16},   {8, 8},    {16, 4},    {32, 2},
+                                                       {64, 2},  {128, 1},  {256, 0.5}, {512, 0.25}, {1024, 0.125}};
+    for (const auto& [r, m] : multiplier) nfc_[r] = static_cast<std::int64_t>(m * ngf);
+
+    // Per-resolution choices: up-block size ("big"/"small") and convolution block.
+    const bool lite = cfg.boolean("lite");
+    const auto up_blocks = cfg.string_table("up_blocks");
+    const auto blocks = cfg.string_table("blocks");
+    const auto default_block = ctx.block(cfg, "block");
+    check_resolution_keys(cfg, "up_blocks", up_blocks, top);
+    check_resolution_keys(cfg, "blocks", blocks, top);
+
+    init_ = register_module("init", sn_conv(latent_dim_, 2 * nfc_[4], 4, 0, false, /*transposed=*/true));
+    init_bn_ = register_module("init_bn", torch::nn::BatchNorm2d(2 * nfc_[4]));
+    for (std::int64_t k = 3; k <= top; ++k) {
+      const std::int64_t r = std::int64_t{1} << k;
+      const std::string key = std::to_string(r);
+      const bool big = up_blocks.count(key) ? up_blocks.at(key) == "big" : !lite;
+      std::shared_ptr<ganrig::Block> block = default_block;
+      if (blocks.count(key)) {
+        toml::table holder;
+        holder.insert("type", blocks.at(key));
+        block = std::static_pointer_cast<ganrig::Block>(
+            ganrig::build_component(ctx.registry(), "block", ConfigView(holder, cfg.path() + ".blocks." + key, cfg.config()), ctx));
+      }
+      ups_.push_back(register_module(fmt::format("feat_{}", r), UpBlock(*block, nfc_[r / 2], nfc_[r], big)));
+    }
+    // Skip-layer excitation 4->64, 8->128, 16->256, 32->512 (none at 1024), where the target exists.
+    if (sle_) {
+      for (const auto& [small, big] : std::vector<std::pair<std::int64_t, std::int64_t>>{{4, 64}, {8, 128}, {16, 256}, {32, 512}})
+        if (big <= resolution_) se_.emplace(big, register_module(fmt::format("se_{}", big), SEBlock(nfc_[small], nfc_[big])));
+    }
+    to_big_ = register_module("to_big", sn_conv(nfc_[resolution_], image.channels, 3, 1, true));
+  }
+
+  torch::Tensor forward(const torch::Tensor& z) override {
+    torch::Tensor x = z;
+    if (normalize_latent_) x = x * (x.square().mean(1, true) + 1e-8).rsqrt();
+    x = gated_linear(init_bn_->forward(init_->forward(x.view({x.size(0), -1, 1, 1}))));
+    std::map<std::int64_t, torch::Tensor> feats = {{4, x}};
+    std::int64_t r = 4;
+    for (auto& up : ups_) {
+      x = up->forward(x);
+      r *= 2;
+      auto se = se_.find(r);
+      if (se != se_.end()) x = se->second->forward(feats.at(r / 16), x);
+      feats[r] = x;
+    }
+    x = to_big_->forward(x);
+    return tanh_ ? torch::tanh(x) : x;
+  }
+  std::int64_t latent_dim() const override { return latent_dim_; }
+
+ private:
+  static void check_resolution_keys(const ConfigView& cfg, const std::string& key,
+                                    const std::map<std::string, std::string>& table, std::int64_t top) {
+    for (const auto& [r, value] : table) {
+      bool valid = false;
+      for (std::int64_t k = 3; k <= top; ++k) valid |= r == std::to_string(std::int64_t{1} << k);
+      if (!valid)
+        throw ganrig::ConfigError(fmt::format("{}key \"{}\" is not an up-block resolution of this generator (8 .. {})",
+                                              cfg.where(key), r, std::int64_t{1} << top));
+    }
+  }
+
+  std::int64_t latent_dim_, resolution_ = 0;
+  bool normalize_latent_, tanh_, sle_;
+  std::map<std::int64_t, std::int64_t> nfc_;
+  Conv2dLayer init_{nullptr}, to_big_{nullptr};
+  torch::nn::BatchNorm2d init_bn_{nullptr};
+  std::vector<UpBlock> ups_;
+  std::map<std::int64_t, SEBlock> se_;
+};
+
+void register_fastgan(ganrig::Registry& registry) {
+  ganrig::Schema s;
+  s.integer("latent_dim", 256, "Latent size (z_dim).").range(1, 4096);
+  s.integer("ngf", 128, "Channel base: channels at resolution r are int(multiplier[r] * ngf), multipliers "
+                        "{4: 16, 8: 8, 16: 4, 32: 2, 64: 2, 128: 1, 256: 0.5, 512: 0.25, 1024: 0.125}.")
+      .range(1, 4096);
+  s.boolean("lite", false, "Small up blocks everywhere (cfg fastgan_lite); false: big blocks (cfg fastgan).");
+  s.string_table("up_blocks", "Per-resolution up block, e.g. { 8 = \"big\", 16 = \"small\" }; overrides `lite`.")
+      .one_of({"big", "small"});
+  s.component("block", "block", "conv", "Block for the 3x3 convolutions inside the up blocks (\"dsc\": Faster Projected GAN).");
+  s.string_table("blocks", "Per-resolution block for the up blocks, e.g. { 8 = \"conv\", 16 = \"dsc\" }; overrides `block`.");
+  s.boolean("skip_excitation", true, "Skip-layer excitation 4->64, 8->128, 16->256, 32->512.");
+  s.boolean("normalize_latent", true, "Normalize z by its second moment (Projected GAN's code; not in the paper runs).");
+  s.boolean("tanh", false, "tanh on the output (Projected GAN: off; the original FastGAN at 1024: on).");
+  registry.add<ganrig::Generator>(
+      "fastgan",
+      "FastGAN generator as in Projected GAN's code: InitLayer (SN transposed 4x4, BN, GLU), up blocks (big: 2x "
+      "conv + noise + BN + GLU; small: 1x conv + BN + GLU), skip-layer excitation, SN 3x3 output conv with bias.",
+      s, [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<FastganGenerator>(cfg, ctx); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("fastgan", "1.0.0", register_fastgan)

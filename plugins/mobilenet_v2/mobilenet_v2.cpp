@@ -1,0 +1,170 @@
+// Projector `mobilenet_v2`: Keras MobileNetV2 (alpha 1.0) with the ImageNet weights shipped in the
+// npm package nsfwjs@4.3.0 (blocks 0-10 are the untouched ImageNet weights; later blocks were
+// fine-tuned by nsfwjs), converted once by tools/fetch-weights.sh. Keras semantics: BatchNorm eps
+// 1e-3, ReLU6, `same` 3x3 convolutions, and ZeroPadding2D((0,1),(0,1)) + `valid` before every
+// stride-2 convolution. Taps 24@/4 (block_2_add), 32@/8 (block_5_add), 96@/16 (block_12_add, or
+// block_10_project_BN for pure ImageNet features), 320@/32 (block_16_project_BN).
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/weight_file.hpp"
+
+namespace {
+
+using ganrig::ConfigView;
+namespace fs = std::filesystem;
+
+constexpr const char* kWeightsFile = "weights/mobilenet_v2-nsfwjs-4.3.0.bin";
+
+// Convolution (no bias) + inference BatchNorm (eps 1e-3) + optional ReLU6, by Keras layer names.
+class ConvBNImpl : public torch::nn::Module {
+ public:
+  ConvBNImpl(std::string conv_name, std::string bn_name, std::int64_t in, std::int64_t out, std::int64_t kernel,
+             std::int64_t stride, bool depthwise, bool relu6)
+      : conv_name_(std::move(conv_name)), bn_name_(std::move(bn_name)), stride_(stride), kernel_(kernel),
+        groups_(depthwise ? in : 1), depthwise_(depthwise), relu6_(relu6) {
+    weight = register_parameter("weight", torch::empty({out, depthwise ? 1 : in, kernel, kernel}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    gamma = register_parameter("gamma", torch::ones({out}));
+    beta = register_parameter("beta", torch::zeros({out}));
+    mean = register_buffer("moving_mean", torch::zeros({out}));
+    var = register_buffer("moving_variance", torch::ones({out}));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    std::int64_t pad = kernel_ / 2;
+    if (stride_ == 2) {
+      x = torch::constant_pad_nd(x, {0, 1, 0, 1});  // Keras ZeroPadding2D((0, 1), (0, 1)), then valid
+      pad = 0;
+    }
+    x = torch::conv2d(x, weight, torch::Tensor(), stride_, pad, 1, groups_);
+    x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, 1e-3, false);
+    return relu6_ ? torch::clamp(x, 0.0, 6.0) : x;
+  }
+  void load(const ganrig::WeightFile& file) {
+    torch::NoGradGuard no_grad;
+    const auto& s = weight.sizes();
+    if (depthwise_)  // Keras depthwise [kh, kw, C, 1] -> [C, 1, kh, kw]
+      weight.copy_(file.get(conv_name_ + "/depthwise_kernel", {s[2], s[3], s[0], 1}).permute({2, 3, 0, 1}));
+    else  // Keras [kh, kw, in, out] -> [out, in, kh, kw]
+      weight.copy_(file.get(conv_name_ + "/kernel", {s[2], s[3], s[1], s[0]}).permute({3, 2, 0, 1}));
+    gamma.copy_(file.get(bn_name_ + "/gamma", {s[0]}));
+    beta.copy_(file.get(bn_name_ + "/beta", {s[0]}));
+    mean.copy_(file.get(bn_name_ + "/moving_mean", {s[0]}));
+    var.copy_(file.get(bn_name_ + "/moving_variance", {s[0]}));
+  }
+  torch::Tensor weight, gamma, beta, mean, var;
+
+ private:
+  std::string conv_name_, bn_name_;
+  std::int64_t stride_, kernel_, groups_;
+  bool depthwise_, relu6_;
+};
+TORCH_MODULE(ConvBN);
+
+// Inverted residual: expand 1x1 (not in block 0), depthwise 3x3, project 1x1; residual add when
+// stride 1 and in == out.
+class InvertedResidualImpl : public torch::nn::Module {
+ public:
+  InvertedResidualImpl(int index, std::int64_t in, std::int64_t out, std::int64_t stride, std::int64_t expansion)
+      : residual_(stride == 1 && in == out) {
+    const std::string prefix = index == 0 ? "expanded_conv_" : fmt::format("block_{}_", index);
+    const std::int64_t hidden = in * expansion;
+    if (expansion != 1)
+      expand_ = register_module("expand", ConvBN(prefix + "expand", prefix + "expand_BN", in, hidden, 1, 1, false, true));
+    depthwise_ = register_module("depthwise", ConvBN(prefix + "depthwise", prefix + "depthwise_BN", hidden, hidden, 3,
+                                                     stride, true, true));
+    project_ = register_module("project", ConvBN(prefix + "project", prefix + "project_BN", hidden, out, 1, 1, false, false));
+  }
+  torch::Tensor forward(const torch::Tensor& input) {
+    torch::Tensor x = expand_ ? expand_->forward(input) : input;
+    x = project_->forward(depthwise_->forward(x));
+    return residual_ ? x + input : x;
+  }
+  void load(const ganrig::WeightFile& file) {
+    if (expand_) expand_->load(file);
+    depthwise_->load(file);
+    project_->load(file);
+  }
+
+ private:
+  bool residual_;
+  ConvBN expand_{nullptr}, depthwise_{nullptr}, project_{nullptr};
+};
+TORCH_MODULE(InvertedResidual);
+
+class MobileNetV2 : public ganrig::Projector {
+ public:
+  MobileNetV2(const ConfigView& cfg, ganrig::BuildContext&) : pure_imagenet_(cfg.string("tap16") == "block_10_project_BN") {
+    stem_ = register_module("Conv1", ConvBN("Conv1", "bn_Conv1", 3, 32, 3, 2, false, true));
+    // (expansion, out channels, repeats, first stride) as in Keras MobileNetV2.
+    const std::vector<std::array<std::int64_t, 4>> stages = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                                             {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+    std::int64_t in = 32;
+    int index = 0;
+    for (const auto& [t, c, n, s] : stages)
+      for (std::int64_t i = 0; i < n; ++i, ++index) {
+        blocks_.push_back(register_module(fmt::format("block_{}", index), InvertedResidual(index, in, c, i == 0 ? s : 1, t)));
+        in = c;
+      }
+
+    std::string path = cfg.string("weights");
+    const bool default_path = path.empty();
+    if (default_path) path = (ganrig::cache_dir() / kWeightsFile).string();
+    if (fs::exists(path)) {
+      const ganrig::WeightFile file = ganrig::read_weight_file(path);
+      stem_->load(file);
+      for (auto& b : blocks_) b->load(file);
+      weights_id_ = "sha256:" + file.sha256;
+    } else if (cfg.boolean("allow_random")) {
+      weights_id_ = "random (allow_random = true; no pretrained weights)";
+    } else {
+      throw ganrig::ConfigError(fmt::format(
+          "{}the pretrained weight file {} does not exist; create it with: tools/fetch-weights.sh{} (or set "
+          "allow_random = true to run with random weights)",
+          cfg.where("weights"), path, default_path ? "" : fmt::format(" and point weights at {}", (ganrig::cache_dir() / kWeightsFile).string())));
+    }
+    for (auto& p : parameters()) p.set_requires_grad(false);
+    eval();
+  }
+
+  std::vector<torch::Tensor> forward(const torch::Tensor& images) override {
+    std::vector<torch::Tensor> taps;
+    torch::Tensor x = stem_->forward(images);
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+      x = blocks_[i]->forward(x);
+      // block indices: 2 -> block_2_add, 5 -> block_5_add, 10/12 -> /16, 16 -> block_16_project_BN
+      if (i == 2 || i == 5 || i == (pure_imagenet_ ? 10u : 12u) || i == 16) taps.push_back(x);
+    }
+    return taps;
+  }
+  std::vector<std::int64_t> channels() const override { return {24, 32, 96, 320}; }
+  std::string weights_id() const override { return weights_id_; }
+
+ private:
+  bool pure_imagenet_;
+  ConvBN stem_{nullptr};
+  std::vector<InvertedResidual> blocks_;
+  std::string weights_id_;
+};
+
+void register_mobilenet_v2(ganrig::Registry& registry) {
+  ganrig::Schema s;
+  s.string("weights", "", "Converted weight file; empty: <cache>/" + std::string(kWeightsFile) +
+                              " made by tools/fetch-weights.sh (cache: $GANRIG_CACHE or ./cache).");
+  s.string("tap16", "block_12_add",
+           "The /16 tap: block_12_add (as deep as EfficientNet's 112@/16) or block_10_project_BN (pure ImageNet).")
+      .one_of({"block_12_add", "block_10_project_BN"});
+  s.boolean("allow_random", false, "Run with random weights when the weight file is missing (recorded in the run).");
+  registry.add<ganrig::Projector>(
+      "mobilenet_v2",
+      "Frozen Keras MobileNetV2 (ImageNet weights from npm nsfwjs@4.3.0) with taps 24@/4, 32@/8, 96@/16, 320@/32; "
+      "input in [-1, 1] (Keras preprocessing).",
+      s, [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<MobileNetV2>(cfg, ctx); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("mobilenet_v2", "1.0.0", register_mobilenet_v2)

@@ -1,0 +1,181 @@
+// Projected GAN's discriminator (pg_modules/discriminator.py, projector.py): the augment applied
+// differentiably to real and fake, a bilinear resize to 224 when the dataset resolution is below
+// 224, a frozen pretrained projector, random frozen cross-channel mixing (CCM) and cross-scale
+// mixing (CSM), and four mini-discriminators whose logits are concatenated.
+#include <fmt/format.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/plugin_api.hpp"
+#include "ganrig/spectral_norm.hpp"
+
+namespace {
+
+using ganrig::ConfigView;
+
+// A plain 1x1 convolution with bias and PyTorch's default initialisation, never trained.
+torch::nn::Conv2d random_1x1(std::int64_t in, std::int64_t out) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(true));
+}
+
+// CSM's FeatureFusionBlock: (optional add), bilinear x2 with align_corners, 1x1 conv (halving the
+// channels when expand, except the last block).
+class FusionImpl : public torch::nn::Module {
+ public:
+  FusionImpl(std::int64_t features, bool expand)
+      : out_conv(register_module("out_conv", random_1x1(features, expand ? features / 2 : features))) {}
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& skip = {}) {
+    namespace F = torch::nn::functional;
+    if (skip.defined()) x = x + skip;
+    x = F::interpolate(x, F::InterpolateFuncOptions()
+                              .scale_factor(std::vector<double>{2, 2})
+                              .mode(torch::kBilinear)
+                              .align_corners(true));
+    return out_conv->forward(x);
+  }
+  torch::nn::Conv2d out_conv;
+};
+TORCH_MODULE(Fusion);
+
+// SingleDisc: down blocks from start_sz to 8 (channel table {4: 512, 8: 512, 16: 256, 32: 128,
+// 64: 64, 128: 64, 256: 32, 512: 16, 1024: 8}, the start entry replaced by the input channels),
+// then an SN 4x4 convolution to one logit map (no bias).
+class MiniDiscImpl : public torch::nn::Module {
+ public:
+  MiniDiscImpl(std::int64_t in_channels, std::int64_t start_size, const ConfigView& cfg, ganrig::BuildContext& ctx,
+               const std::shared_ptr<ganrig::Block>& default_block) {
+    std::map<std::int64_t, std::int64_t> channels = {{4, 512},  {8, 512},  {16, 256}, {32, 128}, {64, 64},
+                                                     {128, 64}, {256, 32}, {512, 16}, {1024, 8}};
+    channels[start_size] = in_channels;
+    const auto blocks = cfg.string_table("blocks");
+    std::int64_t size = start_size;
+    int index = 0;
+    while (size > 8) {
+      std::shared_ptr<ganrig::Block> block = default_block;
+      const std::string key = std::to_string(size);
+      if (blocks.count(key)) {
+        toml::table holder;
+        holder.insert("type", blocks.at(key));
+        block = std::static_pointer_cast<ganrig::Block>(ganrig::build_component(
+            ctx.registry(), "block", ConfigView(holder, cfg.path() + ".blocks." + key, cfg.config()), ctx));
+      }
+      downs_.push_back(register_module(fmt::format("down{}", index++),
+                                       block->make_down_block(channels[size], channels[size / 2], true)));
+      size /= 2;
+    }
+    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{channels[8], 1, 4, 1, 0, 1, false, false, true}));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    for (auto& d : downs_) x = d->forward(x);
+    return logit_->forward(x);
+  }
+
+ private:
+  std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
+  ganrig::Conv2dLayer logit_{nullptr};
+};
+TORCH_MODULE(MiniDisc);
+
+class ProjectedDiscriminator : public ganrig::Discriminator {
+ public:
+  ProjectedDiscriminator(const ConfigView& cfg, ganrig::BuildContext& ctx)
+      : proj_type_(cfg.integer("proj_type")), resize_224_(ctx.image().resolution < 224) {
+    if (ctx.image().channels != 3)
+      throw ganrig::ConfigError(fmt::format("{}: the projected discriminator needs RGB images (the projector is an "
+                                            "ImageNet network), got {} channel(s)",
+                                            cfg.origin("type").location(), ctx.image().channels));
+    if (ctx.has("augment")) augment_ = register_module("augment", ctx.build<ganrig::Augment>("augment"));
+    projector_ = register_module("projector", ctx.build<ganrig::Projector>("projector"));
+    for (auto& p : projector_->parameters()) p.set_requires_grad(false);
+    projector_->eval();
+
+    // Channels and feature sizes the mini-discriminators are built for. The sizes are those of a
+    // 256x256 input whatever the dataset resolution (the official code found this works best).
+    std::vector<std::int64_t> channels = projector_->channels();
+    std::vector<std::int64_t> sizes = {64, 32, 16, 8};
+    const std::int64_t cout = cfg.integer("cout");
+    const bool expand = cfg.boolean("expand");
+    if (proj_type_ >= 1) {
+      for (int i = 0; i < 4; ++i) {
+        const std::int64_t out = expand ? cout << i : cout;
+        ccm_.push_back(register_module(fmt::format("ccm{}", i), random_1x1(channels[i], out)));
+        channels[i] = out;
+      }
+    }
+    if (proj_type_ == 2) {
+      for (int i = 3; i >= 0; --i)
+        csm_.emplace(i, register_module(fmt::format("csm{}", i), Fusion(channels[i], expand && i > 0)));
+      channels = expand ? std::vector<std::int64_t>{cout, cout, cout * 2, cout * 4} : std::vector<std::int64_t>(4, cout);
+      for (auto& s : sizes) s *= 2;
+    }
+    // CCM and CSM are random and frozen; their weights come from the experiment seed.
+    for (auto& c : ccm_)
+      for (auto& p : c->parameters()) p.set_requires_grad(false);
+    for (auto& [i, c] : csm_)
+      for (auto& p : c->parameters()) p.set_requires_grad(false);
+
+    const auto block = ctx.block(cfg, "block");
+    const std::int64_t num_discs = cfg.integer("num_discs");
+    for (std::int64_t i = 0; i < num_discs; ++i)
+      discs_.push_back(register_module(fmt::format("disc{}", i), MiniDisc(channels[i], sizes[i], cfg, ctx, block)));
+  }
+
+  torch::Tensor forward(const torch::Tensor& images) override {
+    namespace F = torch::nn::functional;
+    torch::Tensor x = augment_ ? augment_->forward(images) : images;
+    if (resize_224_)
+      x = F::interpolate(x, F::InterpolateFuncOptions()
+                                .size(std::vector<std::int64_t>{224, 224})
+                                .mode(torch::kBilinear)
+                                .align_corners(false));
+    std::vector<torch::Tensor> features = projector_->forward(x);
+    if (proj_type_ >= 1)
+      for (int i = 0; i < 4; ++i) features[i] = ccm_[i]->forward(features[i]);
+    if (proj_type_ == 2) {
+      features[3] = csm_.at(3)->forward(features[3]);
+      features[2] = csm_.at(2)->forward(features[3], features[2]);
+      features[1] = csm_.at(1)->forward(features[2], features[1]);
+      features[0] = csm_.at(0)->forward(features[1], features[0]);
+    }
+    std::vector<torch::Tensor> logits;
+    for (std::size_t i = 0; i < discs_.size(); ++i)
+      logits.push_back(discs_[i]->forward(features[i]).view({images.size(0), -1}));
+    return torch::cat(logits, 1);
+  }
+
+  // The frozen parts stay in eval mode; the mini-discriminators' BatchNorm trains.
+  void train(bool on = true) override {
+    torch::nn::Module::train(on);
+    projector_->eval();
+  }
+
+ private:
+  std::int64_t proj_type_;
+  bool resize_224_;
+  std::shared_ptr<ganrig::Augment> augment_;
+  std::shared_ptr<ganrig::Projector> projector_;
+  std::vector<torch::nn::Conv2d> ccm_;
+  std::map<int, Fusion> csm_;
+  std::vector<MiniDisc> discs_;
+};
+
+void register_projected(ganrig::Registry& registry) {
+  ganrig::Schema s;
+  s.integer("proj_type", 2, "0: projector features only; 1: + cross-channel mixing (CCM); 2: + cross-scale mixing (CSM).")
+      .range(0, 2);
+  s.integer("cout", 64, "CCM output channels (with expand: cout, 2 cout, 4 cout, 8 cout).").range(1, 4096);
+  s.boolean("expand", true, "Expand CCM channels per scale (and halve them in CSM).");
+  s.integer("num_discs", 4, "Mini-discriminators, from the finest scale up.").range(1, 4);
+  s.component("block", "block", "conv",
+              "Block for the down blocks (\"conv\": 4x4 stride-2 SN conv; \"dsc\": the official separable variant).");
+  s.string_table("blocks", "Per input size of a down block, e.g. { 128 = \"dsc\" }; overrides `block`.");
+  registry.add<ganrig::Discriminator>(
+      "projected",
+      "Projected GAN discriminator (Sauer et al. 2021): [augment] -> resize to 224 below 224 -> frozen [projector] -> "
+      "CCM -> CSM -> 4 multi-scale mini-discriminators (SN conv 4x4 s2, BN, LeakyReLU down to 8x8, SN conv 4x4).",
+      s, [](const ConfigView& cfg, ganrig::BuildContext& ctx) { return std::make_shared<ProjectedDiscriminator>(cfg, ctx); });
+}
+
+}  // namespace
+
+GANRIG_PLUGIN("projected", "1.0.0", register_projected)

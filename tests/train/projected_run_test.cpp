@@ -1,0 +1,46 @@
+// Short CPU trainings of Projected GAN and Faster Projected GAN: finite losses, sample grids.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ganrig/train/trainer.hpp"
+#include "ganrig/validate.hpp"
+#include "support.hpp"
+
+using namespace ganrig;
+namespace fs = std::filesystem;
+
+namespace {
+void short_run(const std::vector<std::string>& overrides, const std::string& name) {
+  auto e = std::make_unique<Experiment>();
+  test::add_build_plugins(e->registry);
+  test::add_test_components(e->registry);
+  e->config = load_config_file(test::fixture("train/tiny_pg.toml"));
+  apply_overrides(e->config, overrides);
+  validate_experiment(e->config, e->registry);
+  TrainOptions o;
+  o.run_dir = test::temp_dir(name);
+  o.quiet = true;
+  const auto result = train(*e, o);
+  CHECK(result.cur_nimg == 8);
+  std::ifstream in(o.run_dir / "stats.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    const auto s = nlohmann::json::parse(line);
+    CHECK(std::isfinite(s.at("loss/G").get<double>()));
+    CHECK(std::isfinite(s.at("loss/D").get<double>()));
+    ++lines;
+  }
+  CHECK(lines == 2);
+  CHECK(fs::exists(o.run_dir / "samples" / "fakes-000000008.ppm"));
+  CHECK(fs::exists(o.run_dir / "checkpoints" / "snapshot-000000008.pt"));
+}
+}  // namespace
+
+TEST_CASE("a short CPU training of Projected GAN", "[projected][loop]") { short_run({}, "pg-run"); }
+
+TEST_CASE("a short CPU training of Faster Projected GAN", "[projected][loop]") {
+  short_run({"generator.block=dsc"}, "fpg-run");
+}
