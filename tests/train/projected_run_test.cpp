@@ -36,6 +36,11 @@ void short_run(const std::vector<std::string>& overrides, const std::string& nam
   CHECK(lines == 2);
   CHECK(fs::exists(o.run_dir / "samples" / "fakes-000000008.ppm"));
   CHECK(fs::exists(o.run_dir / "checkpoints" / "snapshot-000000008.pt"));
+  // A run on random projector weights says so.
+  std::ifstream env(o.run_dir / "env.json");
+  const auto pretrained = nlohmann::json::parse(env).at("pretrained_weights");
+  REQUIRE(pretrained.contains("discriminator.projector"));
+  CHECK(pretrained["discriminator.projector"].get<std::string>().rfind("random", 0) == 0);
 }
 }  // namespace
 

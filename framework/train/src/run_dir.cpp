@@ -87,7 +87,8 @@ std::string now_iso8601() {
 }
 }  // namespace
 
-std::string env_json(const std::string& device, const std::string& command_line) {
+std::string env_json(const std::string& device, const std::string& command_line,
+                     const std::map<std::string, std::string>& pretrained) {
   const std::string source = GANRIG_SOURCE_DIR;
   const std::string commit = command_output("git -C '" + source + "' rev-parse HEAD 2>/dev/null");
   const std::string dirty = command_output("git -C '" + source + "' status --porcelain --untracked-files=no 2>/dev/null");
@@ -108,6 +109,7 @@ std::string env_json(const std::string& device, const std::string& command_line)
       {"hostname", host},
       {"command_line", command_line},
       {"started_at", now_iso8601()},
+      {"pretrained_weights", pretrained},
   };
   return env.dump(2) + "\n";
 }

@@ -229,7 +229,7 @@ class Loop {
                         "# Resolved by ganrig: every effective value, with where it came from.\n" +
                             to_toml(config_, true));
       write_file_atomic(dir / "plugins.json", plugins_json(experiment_.registry));
-      write_file_atomic(dir / "env.json", env_json(device_.str(), options_.command_line));
+      write_file_atomic(dir / "env.json", env_json(device_.str(), options_.command_line, pretrained_weights()));
       write_reals();
       write_samples();
     }
@@ -239,6 +239,16 @@ class Loop {
                                counts.discriminator_trainable, counts.discriminator_frozen, models_.dataset->size(),
                                models_.dataset->shape().channels, models_.dataset->shape().resolution,
                                models_.dataset->shape().resolution));
+  }
+
+  // Identity of the weights of every frozen pretrained network inside the models.
+  std::map<std::string, std::string> pretrained_weights() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [prefix, net] : std::vector<std::pair<std::string, torch::nn::Module*>>{
+             {"generator", models_.generator.get()}, {"discriminator", models_.discriminator.get()}})
+      for (const auto& item : net->named_modules(prefix))
+        if (auto projector = std::dynamic_pointer_cast<Projector>(item.value())) out[item.key()] = projector->weights_id();
+    return out;
   }
 
   CheckpointParts parts() {

@@ -2,6 +2,7 @@
 // Run folders: runs/<experiment>/<NNNNN>-<desc>/ with config.resolved.toml, plugins.json,
 // env.json, stats.jsonl, samples/ and checkpoints/.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ bool is_run_dir(const std::filesystem::path& path);
 std::string plugins_json(const Registry& registry);
 
 // env.json: git commit and dirty flag, libtorch version, device, threads, host, command line.
-std::string env_json(const std::string& device, const std::string& command_line);
+// `pretrained` lists the identity of every pretrained (frozen) network's weights, e.g. a projector's
+// "sha256:..." or "random (...)".
+std::string env_json(const std::string& device, const std::string& command_line,
+                     const std::map<std::string, std::string>& pretrained = {});
 
 }  // namespace ganrig
