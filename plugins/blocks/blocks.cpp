@@ -16,6 +16,7 @@ ganrig::Conv2dLayerImpl::Options conv_options(const ConvSpec& s) {
   o.bias = s.bias;
   o.transposed = s.transposed;
   o.spectral_norm = s.spectral_norm;
+  o.equalized_gain = s.equalized_gain;
   return o;
 }
 

@@ -41,6 +41,41 @@ class NonSaturating : public ganrig::Loss {
   }
 };
 
+// WGAN-GP (Gulrajani et al. 2017) as PGGAN's loss.py: D: D(fake) - D(real) + lambda / target^2 *
+// (||grad D(x_hat)|| - target)^2 on x_hat = lerp(real, fake, u), u ~ U(0, 1) per sample, plus
+// epsilon_drift * D(real)^2; G: -D(fake).
+class WganGp : public ganrig::Loss {
+ public:
+  explicit WganGp(const ganrig::ConfigView& cfg)
+      : lambda_(cfg.real("lambda")), target_(cfg.real("target")), drift_(cfg.real("epsilon_drift")) {}
+  torch::Tensor generator_loss(const LossInputs& in) override {
+    return -in.discriminator.forward(in.generator.forward(in.z)).mean();
+  }
+  torch::Tensor discriminator_loss(const LossInputs& in) override {
+    const torch::Tensor fake = fakes_for_d(in);
+    const torch::Tensor real_logits = in.discriminator.forward(in.real);
+    const torch::Tensor fake_logits = in.discriminator.forward(fake);
+    const torch::Tensor penalty = gradient_penalty(in.discriminator, in.real, fake);
+    in.stats.add("D/real", real_logits.mean().item<double>());
+    in.stats.add("D/fake", fake_logits.mean().item<double>());
+    in.stats.add("loss/gradient_penalty", penalty.mean().item<double>());
+    return (fake_logits - real_logits).mean() + penalty.mean() * (lambda_ / (target_ * target_)) +
+           drift_ * real_logits.square().mean();
+  }
+  // (||grad_x D(x_hat)||_2 - target)^2 per sample.
+  torch::Tensor gradient_penalty(ganrig::Discriminator& d, const torch::Tensor& real, const torch::Tensor& fake) {
+    const torch::Tensor u = torch::rand({real.size(0), 1, 1, 1}, real.options());
+    const torch::Tensor mixed = (real + (fake - real) * u).detach().requires_grad_(true);
+    const torch::Tensor logits = d.forward(mixed);
+    const torch::Tensor grad = torch::autograd::grad({logits.sum()}, {mixed}, {}, /*retain_graph=*/true,
+                                                     /*create_graph=*/true)[0];
+    return (grad.flatten(1).norm(2, 1) - target_).square();
+  }
+
+ private:
+  double lambda_, target_, drift_;
+};
+
 void register_losses(ganrig::Registry& registry) {
   registry.add<ganrig::Loss>(
       "hinge", "Hinge loss: D mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))); G -mean(D(G(z))).", ganrig::Schema{},
@@ -50,6 +85,14 @@ void register_losses(ganrig::Registry& registry) {
       "Logistic loss: D softplus(-D(x)) + softplus(D(G(z))); G softplus(-D(G(z))) (non-saturating).",
       ganrig::Schema{},
       [](const ganrig::ConfigView&, ganrig::BuildContext&) { return std::make_shared<NonSaturating>(); });
+  ganrig::Schema gp;
+  gp.real("lambda", 10.0, "Gradient-penalty weight (PGGAN: 10).").at_least(0);
+  gp.real("target", 1.0, "Gradient-norm target (PGGAN's CIFAR-10 run: 750).").range(1e-9, 1e9);
+  gp.real("epsilon_drift", 0.001, "Weight of D(real)^2, keeping D's output near 0 (PGGAN: 0.001).").at_least(0);
+  registry.add<ganrig::Loss>(
+      "wgan_gp",
+      "WGAN-GP as PGGAN: D mean(D(G(z)) - D(x)) + lambda (||grad D(x_hat)|| - 1)^2 + epsilon_drift D(x)^2; G -mean(D(G(z))).",
+      gp, [](const ganrig::ConfigView& cfg, ganrig::BuildContext&) { return std::make_shared<WganGp>(cfg); });
 }
 
 }  // namespace

@@ -98,6 +98,33 @@ std::map<std::string, std::string> ConfigView::string_table(const std::string& k
   return out;
 }
 
+std::map<std::string, std::int64_t> ConfigView::integer_table(const std::string& key) const {
+  const toml::table* t = at(key).as_table();
+  if (!t) wrong_type(*this, key, "table of integers");
+  std::map<std::string, std::int64_t> out;
+  for (auto&& [k, v] : *t) {
+    auto i = v.value_exact<std::int64_t>();
+    if (!i) wrong_type(*this, key, "table of integers");
+    out.emplace(std::string(k.str()), *i);
+  }
+  return out;
+}
+
+std::map<std::string, double> ConfigView::real_table(const std::string& key) const {
+  const toml::table* t = at(key).as_table();
+  if (!t) wrong_type(*this, key, "table of floats");
+  std::map<std::string, double> out;
+  for (auto&& [k, v] : *t) {
+    if (auto x = v.value_exact<double>())
+      out.emplace(std::string(k.str()), *x);
+    else if (auto i = v.value_exact<std::int64_t>())
+      out.emplace(std::string(k.str()), static_cast<double>(*i));
+    else
+      wrong_type(*this, key, "table of floats");
+  }
+  return out;
+}
+
 bool ConfigView::has(const std::string& key) const { return table_->contains(key); }
 
 ConfigView ConfigView::sub(const std::string& key) const {

@@ -37,6 +37,9 @@ Schema train_schema() {
          "Half-life of the generator's exponential moving average in kimg; 0 disables averaging (G_ema = G). "
          "Projected GAN uses batch * 10 / 32.")
       .at_least(0);
+  s.real("ema_beta", 0.0,
+         "A fixed EMA decay per step (PGGAN: 0.999) instead of the half-life; 0 uses ema_kimg.")
+      .range(0, 1);
   s.real("ema_rampup", 0.05,
          "EMA ramp-up: the half-life is at most cur_nimg * ema_rampup; 0 disables the ramp-up.")
       .range(0, 1e9);

@@ -57,8 +57,8 @@ std::vector<const ComponentEntry*> Registry::entries() const {
 }
 
 const std::vector<std::string>& component_table_kinds() {
-  static const std::vector<std::string> kinds = {"generator", "discriminator", "projector",
-                                                 "augment",   "loss",          "dataset"};
+  static const std::vector<std::string> kinds = {"generator", "discriminator", "projector", "augment",
+                                                 "loss",      "dataset",       "schedule"};
   return kinds;
 }
 

@@ -17,6 +17,8 @@ std::string type_name(ValueType type) {
     case ValueType::FloatArray: return "array of floats";
     case ValueType::StringArray: return "array of strings";
     case ValueType::StringTable: return "table of strings";
+    case ValueType::IntegerTable: return "table of integers";
+    case ValueType::FloatTable: return "table of floats";
     case ValueType::Component: return "component";
   }
   return "?";
@@ -92,6 +94,12 @@ Field& Schema::strings(const std::string& key, const std::vector<std::string>& f
 }
 Field& Schema::string_table(const std::string& key, const std::string& doc) {
   return add({key, ValueType::StringTable, doc, false, std::make_shared<toml::table>()});
+}
+Field& Schema::integer_table(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::IntegerTable, doc, false, std::make_shared<toml::table>()});
+}
+Field& Schema::real_table(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::FloatTable, doc, false, std::make_shared<toml::table>()});
 }
 Field& Schema::component(const std::string& key, const std::string& kind, const std::string& fallback,
                          const std::string& doc) {

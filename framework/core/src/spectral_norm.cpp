@@ -54,24 +54,33 @@ Conv2dLayerImpl::Conv2dLayerImpl(const Options& options) : options_(options) {
       o.transposed ? std::vector<std::int64_t>{o.in_channels, o.out_channels / o.groups, o.kernel, o.kernel}
                    : std::vector<std::int64_t>{o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel};
   torch::Tensor w = torch::empty(shape);
-  // PyTorch's default initialisation: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-  // with fan_in taken from weight dimension 1 (also for transposed convolutions, as PyTorch does).
-  torch::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
   const double fan_in = static_cast<double>(shape[1] * o.kernel * o.kernel);
+  if (o.equalized_gain > 0) {
+    // Equalized learning rate (Karras et al. 2018): N(0, 1) weights, He scaling at run time.
+    w.normal_(0.0, 1.0);
+    runtime_scale_ = o.equalized_gain / std::sqrt(fan_in);
+  } else {
+    // PyTorch's default initialisation: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    // with fan_in taken from weight dimension 1 (also for transposed convolutions, as PyTorch does).
+    torch::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
+  }
   weight_ = register_parameter(o.spectral_norm ? "weight_orig" : "weight", w);
   if (o.bias) {
     const double bound = 1.0 / std::sqrt(fan_in);
-    bias_ = register_parameter("bias", torch::empty({o.out_channels}).uniform_(-bound, bound));
+    bias_ = register_parameter("bias", o.equalized_gain > 0 ? torch::zeros({o.out_channels})
+                                                            : torch::empty({o.out_channels}).uniform_(-bound, bound));
   }
   if (o.spectral_norm) sn_ = std::make_unique<SpectralNorm>(*this, weight_, o.transposed ? 1 : 0);
 }
 
 torch::Tensor Conv2dLayerImpl::effective_weight() {
-  return sn_ ? sn_->weight(weight_, false) : weight_;
+  const torch::Tensor w = sn_ ? sn_->weight(weight_, false) : weight_;
+  return runtime_scale_ != 1.0 ? w * runtime_scale_ : w;
 }
 
 torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor w = sn_ ? sn_->weight(weight_, is_training()) : weight_;
+  torch::Tensor w = sn_ ? sn_->weight(weight_, is_training()) : weight_;
+  if (runtime_scale_ != 1.0) w = w * runtime_scale_;
   const auto& o = options_;
   const torch::Tensor bias = o.bias ? bias_ : torch::Tensor();
   if (o.transposed)

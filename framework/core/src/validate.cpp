@@ -116,6 +116,29 @@ void check_value(Context& c, const Field& f, toml::table& parent, const std::str
       }
       break;
     }
+    case ValueType::IntegerTable:
+    case ValueType::FloatTable: {
+      toml::table* t = n.as_table();
+      if (!t) mismatch();
+      toml::table normalised;
+      for (auto&& [k, v] : *t) {
+        double x;
+        if (v.is_integer())
+          x = static_cast<double>(v.as_integer()->get());
+        else if (v.is_floating_point() && f.type == ValueType::FloatTable)
+          x = v.as_floating_point()->get();
+        else
+          mismatch();
+        check_number(c, f, x, path, table);
+        if (f.type == ValueType::FloatTable)
+          normalised.insert(k, x);
+        else
+          normalised.insert(k, v.as_integer()->get());
+      }
+      normalised.is_inline(true);
+      parent.insert_or_assign(f.key, std::move(normalised));
+      break;
+    }
     case ValueType::Component:
       validate_component_value(c, f, parent, path, table);
       break;

@@ -76,6 +76,7 @@ Models build_models(Experiment& experiment) {
   models.generator = ctx.build<Generator>("generator");
   models.discriminator = ctx.build<Discriminator>("discriminator");
   models.loss = ctx.build<Loss>("loss");
+  if (ctx.has("schedule")) models.schedule = ctx.build<Schedule>("schedule");
   models.generator_ema = ctx.build<Generator>("generator");
   models.generator_ema->eval();
   for (auto& p : models.generator_ema->parameters()) p.set_requires_grad(false);

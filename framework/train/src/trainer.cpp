@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <limits>
 #include <thread>
 
 #include "ganrig/build_context.hpp"
@@ -39,7 +40,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Settings {
-  double total_kimg, tick_kimg, snapshot_kimg, sample_kimg, ema_kimg, ema_rampup;
+  double total_kimg, tick_kimg, snapshot_kimg, sample_kimg, ema_kimg, ema_rampup, ema_fixed_beta;
   std::int64_t batch, micro_batch, grid_rows, grid_cols, max_nonfinite;
   bool sanitize;
   std::string progress;
@@ -55,8 +56,11 @@ Settings read_settings(const Config& config) {
   s.sample_kimg = train.real("sample_kimg");
   s.ema_kimg = train.real("ema_kimg");
   s.ema_rampup = train.real("ema_rampup");
+  s.ema_fixed_beta = train.real("ema_beta");
   s.batch = train.integer("batch");
-  s.micro_batch = exec.integer("batch_per_device") > 0 ? exec.integer("batch_per_device") : s.batch;
+  // No split unless asked: the whole (possibly schedule-given) batch in one pass.
+  s.micro_batch = exec.integer("batch_per_device") > 0 ? exec.integer("batch_per_device")
+                                                       : std::numeric_limits<std::int64_t>::max();
   const auto grid = train.integers("sample_grid");
   s.grid_rows = grid[0];
   s.grid_cols = grid[1];
@@ -170,8 +174,8 @@ class Loop {
     BenchResult r;
     r.parameters = count_parameters(models_);
     r.seconds_per_iteration = seconds / static_cast<double>(std::max<std::int64_t>(iterations, 1));
-    r.images_per_second = static_cast<double>(s_.batch) / r.seconds_per_iteration;
-    r.batch = s_.batch;
+    r.images_per_second = static_cast<double>(batch_) / r.seconds_per_iteration;
+    r.batch = batch_;
     r.peak_rss_mib = peak_rss_mib();
     r.peak_cuda_mib = peak_cuda_mib(device_);
     r.device = device_.str();
@@ -208,6 +212,7 @@ class Loop {
                                                         adam_options(config_, "optim.generator"));
     optimizer_d_ = std::make_unique<torch::optim::Adam>(d_trainable_, adam_options(config_, "optim.discriminator"));
     feed_ = std::make_unique<DataFeed>(*models_.dataset, static_cast<std::uint64_t>(experiment_.seed()) + 2);
+    batch_ = s_.batch;
     {
       BuildContext ctx(experiment_.registry, config_, models_.dataset->shape(), experiment_.seed());
       sink_ = ctx.component<ImageSink>(ConfigView(*config_.table_at("exec"), "exec", &config_), "sample_format");
@@ -231,6 +236,7 @@ class Loop {
       write_file_atomic(dir / "plugins.json", plugins_json(experiment_.registry));
       write_file_atomic(dir / "env.json", env_json(device_.str(), options_.command_line, pretrained_weights()));
       write_reals();
+      apply_schedule();  // samples at kimg 0 show the starting resolution
       write_samples();
     }
     const auto counts = count_parameters(models_);
@@ -281,6 +287,7 @@ class Loop {
     batch_idx_ = p.state.at("batch_idx").item<std::int64_t>();
     nonfinite_total_ = p.state.at("nonfinite_total").item<std::int64_t>();
     elapsed_before_ = p.state.at("elapsed_seconds").item<double>();
+    if (p.state.count("growth_phase")) growth_phase_ = p.state.at("growth_phase").item<std::int64_t>();
     tick_start_nimg_ = cur_nimg_;
     const_cast<at::Generator&>(at::globalContext().defaultGenerator(torch::kCPU)).set_state(p.state.at("rng_cpu"));
     if (device_.is_cuda() && p.state.count("rng_cuda"))
@@ -298,6 +305,7 @@ class Loop {
     p.state["batch_idx"] = torch::tensor(batch_idx_, torch::kLong);
     p.state["nonfinite_total"] = torch::tensor(nonfinite_total_, torch::kLong);
     p.state["elapsed_seconds"] = torch::tensor(elapsed(), torch::kDouble);
+    p.state["growth_phase"] = torch::tensor(growth_phase_, torch::kLong);
     p.state["rng_cpu"] = at::globalContext().defaultGenerator(torch::kCPU).get_state();
     if (device_.is_cuda()) p.state["rng_cuda"] = at::globalContext().defaultGenerator(device_).get_state();
     feed_->save(p.state);
@@ -313,11 +321,12 @@ class Loop {
     for (auto& p : frozen) p.set_requires_grad(false);
     for (auto& p : params) p.set_requires_grad(true);
     optimizer.zero_grad();
-    const std::int64_t rounds = s_.batch / s_.micro_batch;
+    const std::int64_t micro = std::min(s_.micro_batch, batch_);
+    const std::int64_t rounds = batch_ / micro;
     torch::Tensor total = torch::zeros({}, device_);
     for (std::int64_t r = 0; r < rounds; ++r) {
-      const torch::Tensor real_part = real.narrow(0, r * s_.micro_batch, s_.micro_batch);
-      const torch::Tensor z = torch::randn({s_.micro_batch, models_.generator->latent_dim()}, torch::device(device_));
+      const torch::Tensor real_part = real.narrow(0, r * micro, micro);
+      const torch::Tensor z = torch::randn({micro, models_.generator->latent_dim()}, torch::device(device_));
       LossInputs in{*models_.generator, *models_.discriminator, real_part, z, stats_};
       const torch::Tensor loss = loss_fn(in);
       (loss / static_cast<double>(rounds)).backward();
@@ -345,8 +354,46 @@ class Loop {
     optimizer.step();
   }
 
+  // Progressive growing: the schedule sets resolution, fade-in alpha, batch and learning rates.
+  void apply_schedule() {
+    if (!models_.schedule) return;
+    const ScheduleState st = models_.schedule->at(cur_nimg_);
+    if (growth_phase_ >= 0 && st.phase != growth_phase_ && models_.schedule->reset_optimizers_on_growth()) {
+      optimizer_g_ = std::make_unique<torch::optim::Adam>(models_.generator->parameters(),
+                                                          adam_options(config_, "optim.generator"));
+      optimizer_d_ = std::make_unique<torch::optim::Adam>(d_trainable_, adam_options(config_, "optim.discriminator"));
+    }
+    growth_phase_ = st.phase;
+    growth_ = st;
+    if (st.lr_generator > 0)
+      static_cast<torch::optim::AdamOptions&>(optimizer_g_->param_groups().at(0).options()).lr(st.lr_generator);
+    if (st.lr_discriminator > 0)
+      static_cast<torch::optim::AdamOptions&>(optimizer_d_->param_groups().at(0).options()).lr(st.lr_discriminator);
+    for (torch::nn::Module* net : std::vector<torch::nn::Module*>{models_.generator.get(), models_.generator_ema.get(),
+                                                                 models_.discriminator.get()})
+      if (auto* growing = dynamic_cast<Growing*>(net)) growing->set_growth(st.resolution, st.alpha);
+    if (st.batch > 0) batch_ = st.batch;
+    if (batch_ % std::min(s_.micro_batch, batch_) != 0)
+      throw ConfigError(fmt::format("the schedule's batch {} at resolution {} is not a multiple of [exec] batch_per_device {}",
+                                    batch_, st.resolution, s_.micro_batch));
+  }
+
+  // Real images at the schedule's resolution (box-downsampled), blended during a fade-in with
+  // their 2x-downsampled-then-upsampled copy, as PGGAN does.
+  torch::Tensor at_current_resolution(torch::Tensor real) const {
+    if (!models_.schedule) return real;
+    const std::int64_t full = real.size(2);
+    if (growth_.resolution < full) real = torch::avg_pool2d(real, full / growth_.resolution);
+    if (growth_.alpha < 1.0) {
+      const torch::Tensor low = torch::upsample_nearest2d(torch::avg_pool2d(real, 2), {real.size(2), real.size(3)});
+      real = low + (real - low) * growth_.alpha;
+    }
+    return real;
+  }
+
   void step() {
-    const torch::Tensor real = feed_->next(s_.batch).to(device_);
+    apply_schedule();
+    const torch::Tensor real = at_current_resolution(feed_->next(batch_)).to(device_);
     auto g_params = models_.generator->parameters();
     Loss& loss = *models_.loss;
     phase("G", *optimizer_g_, g_params, d_trainable_, real,
@@ -362,8 +409,8 @@ class Loop {
     }
     for (auto& p : g_params) p.set_requires_grad(true);
     update_ema(*models_.generator_ema, *models_.generator,
-               ema_beta(s_.batch, cur_nimg_, s_.ema_kimg, s_.ema_rampup));
-    cur_nimg_ += s_.batch;
+               s_.ema_fixed_beta > 0 ? s_.ema_fixed_beta : ema_beta(batch_, cur_nimg_, s_.ema_kimg, s_.ema_rampup));
+    cur_nimg_ += batch_;
     ++batch_idx_;
   }
 
@@ -403,6 +450,11 @@ class Loop {
                            {"lr/D", learning_rate(*optimizer_d_)},
                            {"nonfinite/total", nonfinite_total_}};
     if (device_.is_cuda()) line["peak_cuda_mib"] = peak_cuda_mib(device_);
+    if (models_.schedule) {
+      line["resolution"] = growth_.resolution;
+      line["alpha"] = growth_.alpha;
+      line["batch"] = batch_;
+    }
     for (const auto& [name, value] : stats_.means()) line[name] = value;
     if (!line.contains("nonfinite/skipped")) line["nonfinite/skipped"] = 0;
     {
@@ -435,9 +487,12 @@ class Loop {
     with_forked_rng(device_, [&] {
       torch::NoGradGuard no_grad;
       std::vector<torch::Tensor> chunks;
-      for (std::int64_t i = 0; i < fixed_z_.size(0); i += s_.micro_batch)
-        chunks.push_back(models_.generator_ema->forward(fixed_z_.narrow(0, i, std::min(s_.micro_batch, fixed_z_.size(0) - i))));
-      const torch::Tensor fakes = torch::cat(chunks);
+      const std::int64_t chunk = std::min<std::int64_t>(s_.micro_batch, 64);
+      for (std::int64_t i = 0; i < fixed_z_.size(0); i += chunk)
+        chunks.push_back(models_.generator_ema->forward(fixed_z_.narrow(0, i, std::min(chunk, fixed_z_.size(0) - i))));
+      torch::Tensor fakes = torch::cat(chunks);
+      const std::int64_t full = models_.dataset->shape().resolution;
+      if (fakes.size(2) != full) fakes = torch::upsample_nearest2d(fakes, {full, full});
       sink_->write(options_.run_dir / "samples" / fmt::format("fakes-{:09d}", cur_nimg_),
                    make_grid(fakes, s_.grid_rows, s_.grid_cols));
     });
@@ -459,6 +514,8 @@ class Loop {
   TickStats stats_;
   std::int64_t cur_nimg_ = 0, cur_tick_ = 0, batch_idx_ = 0, tick_start_nimg_ = 0;
   std::int64_t nonfinite_total_ = 0, nonfinite_streak_ = 0;
+  std::int64_t batch_ = 0, growth_phase_ = -1;
+  ScheduleState growth_;
   double elapsed_before_ = 0.0;
   Clock::time_point session_start_ = Clock::now();
   fs::path last_checkpoint_;

@@ -27,6 +27,8 @@ class ConfigView {
   std::vector<double> reals(const std::string& key) const;
   std::vector<std::string> strings(const std::string& key) const;
   std::map<std::string, std::string> string_table(const std::string& key) const;
+  std::map<std::string, std::int64_t> integer_table(const std::string& key) const;
+  std::map<std::string, double> real_table(const std::string& key) const;
   bool has(const std::string& key) const;
 
   // A nested table (e.g. an inline component table), viewed with its own path.

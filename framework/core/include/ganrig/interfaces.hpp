@@ -30,6 +30,9 @@ struct ConvSpec {
   bool bias = true;
   bool transposed = false;     // a fractionally strided (transposed) convolution
   bool spectral_norm = false;  // PyTorch semantics: one power iteration per training forward
+  // Equalized learning rate (PGGAN) when > 0: weights N(0, 1), scaled at run time by
+  // gain / sqrt(fan_in); biases start at 0.
+  double equalized_gain = 0.0;
 };
 
 // A convolution layer produced by a block.
@@ -120,6 +123,32 @@ class Loss : public torch::nn::Module {
   virtual torch::Tensor discriminator_loss(const LossInputs& in) = 0;
   virtual std::vector<RegularizerSpec> regularizers() const { return {}; }
   virtual torch::Tensor regularizer_loss(const std::string& name, const LossInputs& in);
+};
+
+// A network that grows (PGGAN): the loop tells it the current resolution and fade-in alpha
+// (alpha in [0, 1]: 0 = only the previous resolution's path, 1 = only the new one).
+class Growing {
+ public:
+  virtual ~Growing() = default;
+  virtual void set_growth(std::int64_t resolution, double alpha) = 0;
+};
+
+// What a schedule says for a point of training.
+struct ScheduleState {
+  std::int64_t resolution = 0;  // current image resolution
+  double alpha = 1.0;           // fade-in of the current resolution
+  std::int64_t batch = 0;       // global batch
+  double lr_generator = 0.0, lr_discriminator = 0.0;  // learning rates
+  std::int64_t phase = 0;       // growth phase (changes when a resolution is added)
+};
+
+// kind "schedule": consulted by the loop every iteration (progressive growing).
+class Schedule {
+ public:
+  static constexpr const char* kind = "schedule";
+  virtual ~Schedule() = default;
+  virtual ScheduleState at(std::int64_t cur_nimg) const = 0;
+  virtual bool reset_optimizers_on_growth() const = 0;
 };
 
 // kind "dataset": decoded images kept in memory as uint8, so a step never waits on decoding.

@@ -21,6 +21,8 @@ enum class ValueType {
   FloatArray,
   StringArray,
   StringTable,  // a table of string values, e.g. per-resolution block names { 8 = "conv" }
+  IntegerTable, // a table of integers, e.g. per-resolution batch sizes { 4 = 128, 8 = 64 }
+  FloatTable,   // a table of floats, e.g. per-resolution learning rates { 1024 = 1.5e-3 }
   Component,    // a component of another kind: a type name or an inline table with `type`
 };
 
@@ -57,6 +59,8 @@ class Schema {
   Field& reals(const std::string& key, const std::vector<double>& fallback, const std::string& doc);
   Field& strings(const std::string& key, const std::vector<std::string>& fallback, const std::string& doc);
   Field& string_table(const std::string& key, const std::string& doc);  // default: empty table
+  Field& integer_table(const std::string& key, const std::string& doc);  // default: empty table
+  Field& real_table(const std::string& key, const std::string& doc);     // default: empty table
   Field& component(const std::string& key, const std::string& kind, const std::string& fallback,
                    const std::string& doc);
   Field& required(const std::string& key, ValueType type, const std::string& doc);

@@ -36,6 +36,7 @@ class Conv2dLayerImpl : public torch::nn::Module {
     std::int64_t in_channels, out_channels, kernel;
     std::int64_t stride = 1, padding = 0, groups = 1;
     bool bias = true, transposed = false, spectral_norm = false;
+    double equalized_gain = 0.0;  // > 0: equalized learning rate (weights N(0,1), runtime scale)
   };
   explicit Conv2dLayerImpl(const Options& options);
   torch::Tensor forward(const torch::Tensor& x);
@@ -44,6 +45,7 @@ class Conv2dLayerImpl : public torch::nn::Module {
 
  private:
   Options options_;
+  double runtime_scale_ = 1.0;
   torch::Tensor weight_, bias_;
   std::unique_ptr<SpectralNorm> sn_;
 };

@@ -36,6 +36,7 @@ struct Models {
   std::shared_ptr<Generator> generator_ema;
   std::shared_ptr<Discriminator> discriminator;
   std::shared_ptr<Loss> loss;
+  std::shared_ptr<Schedule> schedule;  // null without a [schedule] table
 };
 
 // Builds dataset, G, G_ema (a second G with G's weights), D and loss, seeded by the experiment.
