@@ -113,23 +113,15 @@ class EfficientNetLite0 : public ganrig::Projector {
         in = c;
       }
     }
-    std::string path = cfg.string("weights");
-    const bool default_path = path.empty();
-    if (default_path) path = (ganrig::cache_dir() / kWeightsFile).string();
-    if (fs::exists(path)) {
-      const auto file = ganrig::read_weight_file(path);
-      stem_->load(file);
-      for (auto& b : blocks_) b->load(file);
-      weights_id_ = "sha256:" + file.sha256;
-    } else if (cfg.boolean("allow_random")) {
-      weights_id_ = "random (allow_random = true; no pretrained weights)";
-    } else {
-      throw ganrig::ConfigError(fmt::format(
-          "{}the pretrained weight file {} does not exist. No package available here ships "
-          "tf_efficientnet_lite0's weights: export them where timm 0.5.4 is installed with "
-          "tools/export_efficientnet_lite0.py and copy the file there, or set allow_random = true",
-          cfg.where("weights"), path));
+    const auto weights = ganrig::load_component_weights(
+        cfg, kWeightsFile,
+        "no package available here ships tf_efficientnet_lite0's weights: export them where timm 0.5.4 is installed "
+        "with tools/export_efficientnet_lite0.py and copy the file there");
+    if (weights) {
+      stem_->load(*weights);
+      for (auto& b : blocks_) b->load(*weights);
     }
+    weights_id_ = ganrig::weights_identity(weights);
     for (auto& p : parameters()) p.set_requires_grad(false);
     eval();
   }

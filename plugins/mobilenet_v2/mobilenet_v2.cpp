@@ -110,22 +110,13 @@ class MobileNetV2 : public ganrig::Projector {
         in = c;
       }
 
-    std::string path = cfg.string("weights");
-    const bool default_path = path.empty();
-    if (default_path) path = (ganrig::cache_dir() / kWeightsFile).string();
-    if (fs::exists(path)) {
-      const ganrig::WeightFile file = ganrig::read_weight_file(path);
-      stem_->load(file);
-      for (auto& b : blocks_) b->load(file);
-      weights_id_ = "sha256:" + file.sha256;
-    } else if (cfg.boolean("allow_random")) {
-      weights_id_ = "random (allow_random = true; no pretrained weights)";
-    } else {
-      throw ganrig::ConfigError(fmt::format(
-          "{}the pretrained weight file {} does not exist; create it with: tools/fetch-weights.sh{} (or set "
-          "allow_random = true to run with random weights)",
-          cfg.where("weights"), path, default_path ? "" : fmt::format(" and point weights at {}", (ganrig::cache_dir() / kWeightsFile).string())));
+    const auto weights = ganrig::load_component_weights(
+        cfg, kWeightsFile, "create it with: tools/fetch-weights.sh (npm nsfwjs@4.3.0, converted into the cache)");
+    if (weights) {
+      stem_->load(*weights);
+      for (auto& b : blocks_) b->load(*weights);
     }
+    weights_id_ = ganrig::weights_identity(weights);
     for (auto& p : parameters()) p.set_requires_grad(false);
     eval();
   }

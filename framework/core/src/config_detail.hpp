@@ -13,6 +13,8 @@ namespace ganrig::detail {
 // A path relative to the working directory when below it, else absolute.
 std::string display_path(const std::filesystem::path& p);
 std::string node_type_name(const toml::node& n);
+// Removes the origins of `path` and of every key below it.
+void erase_origins_under(std::map<std::string, Origin>& origins, const std::string& path);
 // Inserts (or replaces) a copy of `value` under `key`.
 void put(toml::table& t, const std::string& key, const toml::node& value);
 // Records `where` for `path` and, for a table, every key below it.

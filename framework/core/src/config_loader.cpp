@@ -56,15 +56,7 @@ toml::table* Config::table_at(const std::string& path) {
   return t;
 }
 
-void Config::forget_origins_under(const std::string& path) {
-  for (auto it = origins.begin(); it != origins.end();) {
-    const std::string& k = it->first;
-    if (k == path || (k.size() > path.size() && k.compare(0, path.size(), path) == 0 && k[path.size()] == '.'))
-      it = origins.erase(it);
-    else
-      ++it;
-  }
-}
+void Config::forget_origins_under(const std::string& path) { detail::erase_origins_under(origins, path); }
 
 void Config::set(const std::string& path, const toml::node& value, const Origin& where) {
   const auto parts = split_path(path);
@@ -114,6 +106,16 @@ std::string node_type_name(const toml::node& n) {
     case toml::node_type::time: return "time";
     case toml::node_type::date_time: return "date-time";
     default: return "nothing";
+  }
+}
+
+void erase_origins_under(std::map<std::string, Origin>& origins, const std::string& path) {
+  for (auto it = origins.begin(); it != origins.end();) {
+    const std::string& k = it->first;
+    if (k == path || (k.size() > path.size() && k.compare(0, path.size(), path) == 0 && k[path.size()] == '.'))
+      it = origins.erase(it);
+    else
+      ++it;
   }
 }
 
@@ -224,13 +226,7 @@ void overlay(toml::table& dst, std::map<std::string, Origin>& dst_origins, const
       continue;
     }
     // Replace wholesale: forget what was inherited under this path.
-    for (auto it = dst_origins.begin(); it != dst_origins.end();) {
-      const std::string& o = it->first;
-      if (o == path || (o.size() > path.size() && o.compare(0, path.size(), path) == 0 && o[path.size()] == '.'))
-        it = dst_origins.erase(it);
-      else
-        ++it;
-    }
+    erase_origins_under(dst_origins, path);
     put(dst, key, v);
     copy_origins(src_origins, dst_origins, path);
   }

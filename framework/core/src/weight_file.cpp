@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ganrig/config_view.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/sha256.hpp"
 
@@ -53,6 +54,21 @@ WeightFile read_weight_file(const std::filesystem::path& file) {
   }
   out.sha256 = sha256_file(file);
   return out;
+}
+
+std::optional<WeightFile> load_component_weights(const ConfigView& cfg, const std::string& default_file,
+                                                 const std::string& how_to_create) {
+  std::string path = cfg.string("weights");
+  if (path.empty()) path = (cache_dir() / default_file).string();
+  if (std::filesystem::exists(path)) return read_weight_file(path);
+  if (cfg.boolean("allow_random")) return std::nullopt;
+  throw ConfigError(fmt::format("{}the pretrained weight file {} does not exist; {} (or set allow_random = true to run "
+                                "with random weights, recorded in the run)",
+                                cfg.where("weights"), path, how_to_create));
+}
+
+std::string weights_identity(const std::optional<WeightFile>& weights) {
+  return weights ? "sha256:" + weights->sha256 : "random (allow_random = true; no pretrained weights)";
 }
 
 std::filesystem::path cache_dir() {

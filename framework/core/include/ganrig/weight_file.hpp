@@ -3,6 +3,7 @@
 // header length, a JSON header {source, tensors: [{name, shape, offset}]}, then float32 LE values.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <torch/torch.h>
@@ -23,5 +24,14 @@ WeightFile read_weight_file(const std::filesystem::path& file);
 
 // The folder for prepared weights and datasets: $GANRIG_CACHE, else <source tree>/cache.
 std::filesystem::path cache_dir();
+
+// The weights a component's `weights` key names ("" means <cache>/`default_file`). A missing file
+// is a ConfigError at the key that says how to create it (`how_to_create`), unless the
+// component's `allow_random` key is true: then nullopt (the caller keeps its random weights).
+std::optional<WeightFile> load_component_weights(const class ConfigView& cfg, const std::string& default_file,
+                                                 const std::string& how_to_create);
+
+// "sha256:<hex>" of loaded weights, or the note that the weights are random.
+std::string weights_identity(const std::optional<WeightFile>& weights);
 
 }  // namespace ganrig
