@@ -103,6 +103,14 @@ const Registry& plugin_registry() {
   return registry;
 }
 
+std::vector<nlohmann::json> read_stats(const fs::path& run_dir) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(run_dir / "stats.jsonl");
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
 Config config_from_text(const std::string& toml_text, const std::string& file_name) {
   const fs::path file = temp_dir("inline-" + file_name) / file_name;
   std::ofstream(file) << toml_text;

@@ -3,6 +3,9 @@
 // temporary folders.
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/config.hpp"
@@ -22,6 +25,9 @@ std::filesystem::path temp_dir(const std::string& name);
 void add_build_plugins(Registry& registry);
 void add_test_components(Registry& registry);
 const Registry& plugin_registry();
+
+// The lines of a run folder's stats.jsonl, parsed.
+std::vector<nlohmann::json> read_stats(const std::filesystem::path& run_dir);
 
 // A validated config from inline TOML (written to a temp file so positions name it).
 Config config_from_text(const std::string& toml_text, const std::string& file_name = "inline.toml");

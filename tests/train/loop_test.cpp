@@ -33,14 +33,6 @@ TrainOptions options_for(const fs::path& dir) {
   return o;
 }
 
-std::vector<nlohmann::json> stats_of(const fs::path& dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(dir / "stats.jsonl");
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 // All parameters and buffers of G, G_ema and D stored in a checkpoint.
 std::map<std::string, torch::Tensor> weights_of(const fs::path& checkpoint) {
   auto e = tiny();
@@ -76,7 +68,7 @@ TEST_CASE("a 20-iteration CPU run writes run files, stats, samples and checkpoin
   const TrainResult result = train(*e, options_for(dir));
   CHECK(result.cur_nimg == 160);
   CHECK(result.ticks == 4);
-  const auto stats = stats_of(dir);
+  const auto stats = test::read_stats(dir);
   REQUIRE(stats.size() == 4);
   for (const auto& s : stats) {
     CHECK(std::isfinite(s.at("loss/G").get<double>()));
@@ -128,7 +120,7 @@ TEST_CASE("N ticks straight equal N/2 ticks + resume + N/2 ticks, bitwise", "[lo
     CHECK(second.cur_nimg == 160);
   }
   require_bitwise_equal(straight / "checkpoints" / "snapshot-000000160.pt", split / "checkpoints" / "snapshot-000000160.pt");
-  const auto a = stats_of(straight), b = stats_of(split);
+  const auto a = test::read_stats(straight), b = test::read_stats(split);
   REQUIRE(a.size() == 4);
   REQUIRE(b.size() == 4);
   CHECK(a[3].at("loss/D").get<double>() == b[3].at("loss/D").get<double>());

@@ -70,14 +70,6 @@ std::unique_ptr<Experiment> tiny() {
   return e;
 }
 
-std::vector<nlohmann::json> stats_of(const fs::path& dir) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(dir / "stats.jsonl");
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 TrainOptions options(const fs::path& dir) {
   TrainOptions o;
   o.run_dir = dir;
@@ -99,7 +91,7 @@ TEST_CASE("pggan grows through the loop and resumes mid-fade exactly", "[pggan][
     o.resume_from = latest_checkpoint(split);
     train(*tiny(), o);
   }
-  const auto a = stats_of(straight), b = stats_of(split);
+  const auto a = test::read_stats(straight), b = test::read_stats(split);
   REQUIRE(a.size() == b.size());
   // Resolution and alpha of the tick that ended mid-fade (tick 3, 0.024 kimg), and growth later.
   CHECK(a[2].at("resolution") == 8);
