@@ -126,12 +126,7 @@ class FastganGenerator : public ganrig::Generator {
       const std::string key = std::to_string(r);
       const bool big = up_blocks.count(key) ? up_blocks.at(key) == "big" : !lite;
       std::shared_ptr<ganrig::Block> block = default_block;
-      if (blocks.count(key)) {
-        toml::table holder;
-        holder.insert("type", blocks.at(key));
-        block = std::static_pointer_cast<ganrig::Block>(
-            ganrig::build_component(ctx.registry(), "block", ConfigView(holder, cfg.path() + ".blocks." + key, cfg.config()), ctx));
-      }
+      if (blocks.count(key)) block = ctx.named<ganrig::Block>(blocks.at(key), cfg.path() + ".blocks." + key);
       ups_.push_back(register_module(fmt::format("feat_{}", r), UpBlock(*block, nfc_[r / 2], nfc_[r], big)));
     }
     // Skip-layer excitation 4->64, 8->128, 16->256, 32->512 (none at 1024), where the target exists.

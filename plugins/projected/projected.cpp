@@ -53,12 +53,7 @@ class MiniDiscImpl : public torch::nn::Module {
     while (size > 8) {
       std::shared_ptr<ganrig::Block> block = default_block;
       const std::string key = std::to_string(size);
-      if (blocks.count(key)) {
-        toml::table holder;
-        holder.insert("type", blocks.at(key));
-        block = std::static_pointer_cast<ganrig::Block>(ganrig::build_component(
-            ctx.registry(), "block", ConfigView(holder, cfg.path() + ".blocks." + key, cfg.config()), ctx));
-      }
+      if (blocks.count(key)) block = ctx.named<ganrig::Block>(blocks.at(key), cfg.path() + ".blocks." + key);
       downs_.push_back(register_module(fmt::format("down{}", index++),
                                        block->make_down_block(channels[size], channels[size / 2], true)));
       size /= 2;

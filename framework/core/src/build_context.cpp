@@ -26,10 +26,14 @@ std::shared_ptr<void> BuildContext::component_erased(const std::string& kind, co
   const toml::node* node = view.table().get(key);
   if (node && node->is_table()) return build_component(registry_, kind, view.sub(key), *this);
   // A plain name: the component's schema is empty (validation expands it to a table otherwise).
+  return named_erased(kind, view.string(key), view.path() + "." + key);
+}
+
+std::shared_ptr<void> BuildContext::named_erased(const std::string& kind, const std::string& name,
+                                                 const std::string& path) {
   toml::table holder;
-  holder.insert("type", view.string(key));
-  const ConfigView sub(holder, view.path() + "." + key, &config_);
-  return build_component(registry_, kind, sub, *this);
+  holder.insert("type", name);
+  return build_component(registry_, kind, ConfigView(holder, path, &config_), *this);
 }
 
 std::shared_ptr<void> build_component(const Registry& registry, const std::string& kind, const ConfigView& view,

@@ -38,6 +38,12 @@ class BuildContext {
   std::shared_ptr<Block> block(const ConfigView& view, const std::string& key) {
     return component<Block>(view, key);
   }
+  // A component with default settings chosen by name, e.g. a per-resolution block from a string
+  // table; `path` (e.g. "generator.blocks.32") locates it in error messages.
+  template <class I>
+  std::shared_ptr<I> named(const std::string& name, const std::string& path) {
+    return std::static_pointer_cast<I>(named_erased(I::kind, name, path));
+  }
 
   // Table paths built so far; the host reports tables that nothing used.
   const std::set<std::string>& consumed() const { return consumed_; }
@@ -45,6 +51,7 @@ class BuildContext {
  private:
   std::shared_ptr<void> build_erased(const std::string& kind, const std::string& table_path);
   std::shared_ptr<void> component_erased(const std::string& kind, const ConfigView& view, const std::string& key);
+  std::shared_ptr<void> named_erased(const std::string& kind, const std::string& name, const std::string& path);
   const Registry& registry_;
   const Config& config_;
   ImageShape image_;
