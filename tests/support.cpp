@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include "ganrig/metrics/detector.hpp"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cstdlib>
@@ -77,6 +79,20 @@ void add_build_plugins(Registry& registry) {
   load_plugins(plugin_files({build_plugin_dir()}, false), registry);
 }
 
+// Detector "pixels": 4x4 average-pooled pixels (48 numbers), a cheap stand-in for Inception.
+class PixelDetector : public Detector {
+ public:
+  torch::Tensor features(const torch::Tensor& images) override {
+    torch::Tensor x = images.to(torch::kFloat32) / 255.0;
+    if (x.size(1) == 1) x = x.expand({-1, 3, -1, -1});
+    return torch::adaptive_avg_pool2d(x, {4, 4}).flatten(1).to(torch::kCPU);
+  }
+  std::int64_t feature_dim() const override { return 48; }
+  std::string weights_sha256() const override { return "no-weights"; }
+  std::string preprocessing() const override { return "4x4 average pool of x/255"; }
+  void to(const torch::Device&) override {}
+};
+
 void add_test_components(Registry& registry) {
   registry.set_current_plugin("<tests>");
   Schema synthetic;
@@ -90,6 +106,8 @@ void add_test_components(Registry& registry) {
   registry.add<Loss>("exploding", "NaN after a while", exploding, [](const ConfigView& v, BuildContext&) {
     return std::make_shared<Exploding>(v.integer("after"));
   });
+  registry.add<Detector>("pixels", "pooled pixels for metric tests", Schema{},
+                         [](const ConfigView&, BuildContext&) { return std::make_shared<PixelDetector>(); });
   registry.set_current_plugin("<core>");
 }
 

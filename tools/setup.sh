@@ -32,7 +32,7 @@ packages=(
   libssl-dev zlib1g-dev
   dataset-fashion-mnist           # the quick-start and test data
 )
-[ "$opencv" = ON ] && packages+=(libopencv-dev libzip-dev)
+[ "$opencv" = ON ] && packages+=(libopencv-dev libzip-dev librsvg2-bin)  # librsvg2-bin: SVG datasets (ganrig data)
 # node and npm fetch and convert the pretrained projector weights (tools/fetch-weights.sh).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -38,6 +38,15 @@ struct BenchCommand {
 };
 int bench(const BenchCommand& command);
 
+struct EvalCommand {
+  std::string target;   // a run folder (its latest snapshot) or a checkpoint file
+  std::string metrics;  // comma-separated; empty: the run's [eval] metrics
+  std::int64_t max_real = -1;  // -1: the run's [eval] max_real
+  bool no_append = false;
+  CommonOptions common;
+};
+int eval(const EvalCommand& command);
+
 // The Markdown configuration reference generated from every schema (host and build plugins).
 std::string config_reference_markdown();
 

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <unistd.h>
+#include <filesystem>
 
 #include "commands.hpp"
 #include "ganrig/error.hpp"
@@ -29,6 +31,27 @@ void add_common(CLI::App* app, ganrig::cli::CommonOptions& common) {
 }
 
 }  // namespace
+
+// `ganrig data ...` runs the ganrig-data executable next to this one: data preparation needs
+// OpenCV, which the training binary must not load.
+int run_data_tool(const std::vector<std::string>& args) {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const auto tool = self.parent_path() / "ganrig-data";
+  if (error || !std::filesystem::exists(tool)) {
+    std::cerr << "error: `ganrig data` needs " << tool.string()
+              << ", which is built only with OpenCV (cmake -DGANRIG_WITH_OPENCV=ON and libopencv-dev)\n";
+    return 2;
+  }
+  std::vector<char*> argv;
+  const std::string program = tool.string();
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(program.c_str(), argv.data());
+  std::cerr << "error: cannot run " << program << "\n";
+  return 2;
+}
 
 int main(int argc, char** argv) {
   tune_allocator();
@@ -79,7 +102,19 @@ int main(int argc, char** argv) {
   bench_app->add_option("--warmup", bench.warmup, "Untimed iterations first (default 2)");
   bench_app->add_flag("--json", bench.json, "One experiment in this process, printed as one JSON line");
 
+  ganrig::cli::EvalCommand eval;
+  auto* eval_app = app.add_subcommand("eval", "Evaluate a run's latest snapshot (or a checkpoint) with FID / KID / PR");
+  eval_app->add_option("target", eval.target, "Run folder or checkpoint .pt file")->required();
+  eval_app->add_option("--metric", eval.metrics, "Comma-separated metrics, e.g. fid5k_incv3nsfw,kid5k_incv3nsfw");
+  eval_app->add_option("--max-real", eval.max_real, "Real images used (0: all); default: the run's [eval] max_real");
+  eval_app->add_flag("--no-append", eval.no_append, "Do not append to the run's metrics.jsonl");
+  add_common(eval_app, eval.common);
+
+  auto* data_app = app.add_subcommand("data", "Prepare datasets and inspect image folders (runs ganrig-data)");
+  data_app->prefix_command();  // everything after `data` goes to ganrig-data unchanged
+
   CLI11_PARSE(app, argc, argv);
+  if (*data_app) return run_data_tool(data_app->remaining());
   try {
     if (*train_app) return ganrig::cli::train(train);
     if (*config_app) return ganrig::cli::config(config_file, config_common);
@@ -87,6 +122,7 @@ int main(int argc, char** argv) {
     if (*plugins_app) return ganrig::cli::plugins(plugins_common);
     if (*docs_app) return ganrig::cli::docs(docs_check);
     if (*bench_app) return ganrig::cli::bench(bench);
+    if (*eval_app) return ganrig::cli::eval(eval);
   } catch (const ganrig::NonFiniteLossError& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 3;

@@ -1,8 +1,6 @@
 // A folder (searched recursively) or a zip of images: decoded with OpenCV, center-cropped to a
 // square, resized to the configured resolution, kept in memory as uint8. Files that cannot be
 // decoded are reported with their path and skipped; an empty result is an error.
-#include <zip.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
@@ -12,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/data/encoded_images.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
 
@@ -19,52 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ganrig::ConfigView;
-
-bool is_image_name(const std::string& name) {
-  std::string ext = fs::path(name).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::vector<std::string> known = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"};
-  return std::find(known.begin(), known.end(), ext) != known.end();
-}
-
-struct EncodedImage {
-  std::string name;
-  std::vector<std::uint8_t> bytes;
-};
-
-std::vector<EncodedImage> read_folder(const fs::path& root) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && is_image_name(e.path().string())) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  std::vector<EncodedImage> out;
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    out.push_back({f.string(), std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {})});
-  }
-  return out;
-}
-
-std::vector<EncodedImage> read_zip(const fs::path& file) {
-  int error = 0;
-  zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY, &error);
-  if (!archive) throw ganrig::Error(fmt::format("cannot open zip {} (libzip error {})", file.string(), error));
-  std::vector<EncodedImage> out;
-  const zip_int64_t n = zip_get_num_entries(archive, 0);
-  for (zip_int64_t i = 0; i < n; ++i) {
-    zip_stat_t st;
-    if (zip_stat_index(archive, i, 0, &st) != 0 || !is_image_name(st.name)) continue;
-    EncodedImage image{file.string() + ":" + st.name, std::vector<std::uint8_t>(st.size)};
-    zip_file_t* entry = zip_fopen_index(archive, i, 0);
-    const bool ok = entry && zip_fread(entry, image.bytes.data(), st.size) == static_cast<zip_int64_t>(st.size);
-    if (entry) zip_fclose(entry);
-    if (!ok) image.bytes.clear();  // reported as unreadable below
-    out.push_back(std::move(image));
-  }
-  zip_close(archive);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
 
 cv::Mat center_crop_resize(const cv::Mat& image, int resolution) {
   const int side = std::min(image.cols, image.rows);
@@ -82,10 +35,15 @@ class ImageFolder : public ganrig::Dataset {
     const int channels = static_cast<int>(cfg.integer("channels"));
     if (!fs::exists(path))
       throw ganrig::ConfigError(fmt::format("{}no such folder or zip file: {}", cfg.where("path"), path.string()));
-    const auto encoded = fs::is_directory(path) ? read_folder(path) : read_zip(path);
+    const auto encoded = ganrig::data::read_images(path);
     std::vector<torch::Tensor> images;
     std::size_t skipped = 0;
     for (const auto& e : encoded) {
+      if (fs::path(e.name).extension() == ".svg") {
+        std::cerr << "warning: skipping " << e.name << ": SVG (rasterise it with `ganrig data prepare`)\n";
+        ++skipped;
+        continue;
+      }
       cv::Mat decoded;
       if (!e.bytes.empty())
         decoded = cv::imdecode(e.bytes, channels == 3 ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);

@@ -31,8 +31,13 @@ std::shared_ptr<void> BuildContext::component_erased(const std::string& kind, co
 
 std::shared_ptr<void> BuildContext::named_erased(const std::string& kind, const std::string& name,
                                                  const std::string& path) {
+  // The component's declared defaults stand in for a table (a named component has no keys).
   toml::table holder;
   holder.insert("type", name);
+  for (const auto& field : registry_.get(kind, name, Origin::derived(path)).schema.fields())
+    if (field.default_value && field.key != "type") {
+      field.default_value->visit([&](auto&& value) { holder.insert(field.key, value); });
+    }
   return build_component(registry_, kind, ConfigView(holder, path, &config_), *this);
 }
 

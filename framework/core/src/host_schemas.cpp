@@ -78,8 +78,16 @@ Schema optim_schema() {
 
 Schema eval_schema() {
   Schema s;
-  s.strings("metrics", {}, "Metrics evaluated during training (metric components).");
+  s.strings("metrics", {},
+            "Metrics evaluated during training, <fid|kid|pr><count>[k][_<detector>] (e.g. kid1k_incv3nsfw); "
+            "the first fid or kid decides best.pt.");
   s.real("interval_kimg", 0.0, "Evaluate every interval_kimg; 0 evaluates only at the end.").at_least(0);
+  s.integer("max_real", 0, "Real images compared against (a fixed random subset); 0: all of them.").at_least(0);
+  s.integer("batch", 4,
+            "Images per generator and detector call while evaluating (4 is fastest on CPU here; raise it on a GPU).")
+      .at_least(1);
+  s.integer("seed", 0, "Seed of the latents of the generated images (the same at every evaluation).").at_least(0);
+  s.boolean("noise_floor", true, "Also report each metric between two halves of the real images.");
   return s;
 }
 

@@ -45,9 +45,11 @@ std::string sha256_file(const std::filesystem::path& file) {
   return digest.hex();
 }
 
-std::string sha256_text(const std::string& text) {
+std::string sha256_text(const std::string& text) { return sha256_bytes(text.data(), text.size()); }
+
+std::string sha256_bytes(const void* data, std::size_t size) {
   Digest digest;
-  digest.update(text.data(), text.size());
+  digest.update(data, size);
   return digest.hex();
 }
 

@@ -1,6 +1,9 @@
 // Schema validation with positions; fills in defaults and records them as such.
 #include "ganrig/validate.hpp"
 
+#include "ganrig/metrics/detector.hpp"
+#include "ganrig/metrics/metric_spec.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -276,9 +279,12 @@ void validate_experiment(Config& config, const Registry& registry) {
     validate_in(c, kind, entry.schema, fmt::format("{} '{}'", kind, entry.name), true);
   }
 
-  // Metrics named in [eval] must exist as metric components.
+  // Metrics named in [eval] must parse and name a registered detector.
   const toml::array* metrics = config.table_at("eval")->get("metrics")->as_array();
-  for (const auto& m : *metrics) registry.get("metric", m.as_string()->get(), config.origin("eval.metrics"));
+  for (const auto& m : *metrics) {
+    const MetricSpec spec = parse_metric(m.as_string()->get(), config.origin("eval.metrics").location() + ": [eval] metrics");
+    registry.get(Detector::kind, spec.detector, config.origin("eval.metrics"));
+  }
 
   // The global batch must split evenly into per-device micro-batches.
   const auto batch = config.table_at("train")->get("batch")->as_integer()->get();

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/metrics/evaluator.hpp"
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/data_feed.hpp"
 #include "ganrig/train/ema.hpp"
@@ -123,6 +124,27 @@ void truncate_stats(const fs::path& file, std::int64_t last_tick) {
   write_file_atomic(file, kept);
 }
 
+// Drops metric lines of evaluations after `last_nimg` (a kill after them, before a checkpoint) and
+// returns the best value of `metric` among those kept.
+std::optional<double> truncate_metrics(const fs::path& file, std::int64_t last_nimg, const std::string& metric) {
+  if (!fs::exists(file)) return std::nullopt;
+  std::ifstream in(file);
+  std::string line, kept;
+  std::optional<double> best;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_discarded() || json.value("nimg", std::int64_t{0}) > last_nimg) continue;
+    kept += line + "\n";
+    if (json.value("metric", "") == metric && json.contains("value") && json["value"].is_number()) {
+      const double v = json["value"].get<double>();
+      if (!best || v < *best) best = v;
+    }
+  }
+  write_file_atomic(file, kept);
+  return best;
+}
+
 class Loop {
  public:
   Loop(Experiment& experiment, const TrainOptions& options)
@@ -149,7 +171,7 @@ class Loop {
       }
       ++ticks_this_session;
       const bool stop = options_.stop_after_ticks > 0 && ticks_this_session >= options_.stop_after_ticks;
-      end_tick(tick_seconds, total_nimg, done || stop);
+      end_tick(tick_seconds, total_nimg, done || stop, done);
       if (stop && !done) {
         progress_.line(fmt::format("stopped after {} ticks as asked; resume with: ganrig train {}", ticks_this_session,
                                    options_.run_dir.string()));
@@ -190,7 +212,53 @@ class Loop {
 
   void setup() {
     build();
+    build_evaluator();
     prepare_run_dir();
+  }
+
+  // [eval] metrics: detectors are built (and their weights checked) before training starts.
+  void build_evaluator() {
+    EvalSettings settings = eval_settings(config_);
+    if (settings.metrics.empty()) return;
+    const ConfigView eval(*config_.table_at("eval"), "eval", &config_);
+    eval_interval_kimg_ = eval.real("interval_kimg");
+    for (const auto& spec : settings.metrics)
+      if (spec.has_scalar) {
+        best_metric_ = spec.name;
+        break;
+      }
+    evaluator_ = std::make_unique<Evaluator>(experiment_.registry, config_, *models_.dataset, settings, device_);
+    // A metric on the discriminator's own pretrained features can be gamed (Kynkaanniemi et al. 2023).
+    for (const auto& [detector, sha] : evaluator_->detector_weights())
+      for (const auto& [where, id] : pretrained_weights())
+        if (id == "sha256:" + sha)
+          throw ConfigError(fmt::format("{}: detector '{}' has the same weights as the projector {}; a metric must not "
+                                        "use the network the discriminator sees",
+                                        config_.origin("eval.metrics").location(), detector, where));
+  }
+
+  void evaluate_metrics() {
+    std::vector<MetricResult> results;
+    with_forked_rng(device_, [&] {
+      results = evaluator_->evaluate(*models_.generator_ema, [&](const std::string& status) { progress_.live(status); });
+    });
+    const bool snapshot_here = !last_checkpoint_.empty() &&
+                               last_checkpoint_.filename() == fmt::format("snapshot-{:09d}.pt", cur_nimg_);
+    std::ofstream out(options_.run_dir / "metrics.jsonl", std::ios::app);
+    for (const auto& r : results) {
+      nlohmann::json line = to_json(r);
+      line["kimg"] = cur_nimg_ / 1000.0;
+      line["nimg"] = cur_nimg_;
+      line["tick"] = cur_tick_;
+      line["snapshot"] = snapshot_here ? nlohmann::json(last_checkpoint_.filename().string()) : nlohmann::json();
+      out << line.dump() << "\n";
+      progress_.line("metric " + summary(r));
+      if (r.metric == best_metric_ && r.value && (!best_value_ || *r.value < *best_value_)) {
+        best_value_ = r.value;
+        write_checkpoint(options_.run_dir / "best.pt", checkpoint_parts());
+        progress_.line(fmt::format("best.pt: {} = {:.4g} at {:.3f} kimg", r.metric, *r.value, cur_nimg_ / 1000.0));
+      }
+    }
   }
 
   void build() {
@@ -294,10 +362,17 @@ class Loop {
       const_cast<at::Generator&>(at::globalContext().defaultGenerator(device_)).set_state(p.state.at("rng_cuda"));
     feed_->load(p.state);
     truncate_stats(options_.run_dir / "stats.jsonl", cur_tick_);
+    best_value_ = truncate_metrics(options_.run_dir / "metrics.jsonl", cur_nimg_, best_metric_);
     progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), cur_nimg_ / 1000.0, cur_tick_));
   }
 
   void snapshot() {
+    const fs::path file = options_.run_dir / "checkpoints" / fmt::format("snapshot-{:09d}.pt", cur_nimg_);
+    write_checkpoint(file, checkpoint_parts(), options_.checkpoint_fault);
+    last_checkpoint_ = file;
+  }
+
+  CheckpointParts checkpoint_parts() {
     CheckpointParts p = parts();
     p.config_toml = config_text_;
     p.state["cur_nimg"] = torch::tensor(cur_nimg_, torch::kLong);
@@ -309,9 +384,7 @@ class Loop {
     p.state["rng_cpu"] = at::globalContext().defaultGenerator(torch::kCPU).get_state();
     if (device_.is_cuda()) p.state["rng_cuda"] = at::globalContext().defaultGenerator(device_).get_state();
     feed_->save(p.state);
-    const fs::path file = options_.run_dir / "checkpoints" / fmt::format("snapshot-{:09d}.pt", cur_nimg_);
-    write_checkpoint(file, p, options_.checkpoint_fault);
-    last_checkpoint_ = file;
+    return p;
   }
 
   // One phase: zero grads, accumulate over micro-batches, check the loss, sanitize, step.
@@ -435,7 +508,7 @@ class Loop {
     return before / interval < after / interval;
   }
 
-  void end_tick(double tick_seconds, std::int64_t total_nimg, bool final) {
+  void end_tick(double tick_seconds, std::int64_t total_nimg, bool final, bool done) {
     ++cur_tick_;
     const double tick_kimg = (cur_nimg_ - tick_start_nimg_) / 1000.0;
     const double sec_per_kimg = tick_seconds / std::max(tick_kimg, 1e-9);
@@ -471,6 +544,8 @@ class Loop {
     stats_.reset();
     if (final || crossed(tick_start_nimg_, cur_nimg_, s_.sample_kimg)) write_samples();
     if (final || crossed(tick_start_nimg_, cur_nimg_, s_.snapshot_kimg)) snapshot();
+    if (evaluator_ && (done || (eval_interval_kimg_ > 0 && crossed(tick_start_nimg_, cur_nimg_, eval_interval_kimg_))))
+      evaluate_metrics();
     tick_start_nimg_ = cur_nimg_;
   }
 
@@ -519,6 +594,10 @@ class Loop {
   double elapsed_before_ = 0.0;
   Clock::time_point session_start_ = Clock::now();
   fs::path last_checkpoint_;
+  std::unique_ptr<Evaluator> evaluator_;
+  double eval_interval_kimg_ = 0;
+  std::string best_metric_;
+  std::optional<double> best_value_;
 };
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "ganrig/cache.hpp"
+
 namespace ganrig {
 
 struct WeightFile {
@@ -22,8 +24,6 @@ struct WeightFile {
 
 WeightFile read_weight_file(const std::filesystem::path& file);
 
-// The folder for prepared weights and datasets: $GANRIG_CACHE, else <source tree>/cache.
-std::filesystem::path cache_dir();
 
 // The weights a component's `weights` key names ("" means <cache>/`default_file`). A missing file
 // is a ConfigError at the key that says how to create it (`how_to_create`), unless the

@@ -1,0 +1,401 @@
+#include "ganrig/data/prepare.hpp"
+
+#include <fnmatch.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "ganrig/error.hpp"
+#include "ganrig/packed_images.hpp"
+#include "ganrig/sha256.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig::data {
+
+namespace {
+
+// Runs a program (no shell) in `cwd`; returns its standard output. A failure names the command.
+std::string run(const std::vector<std::string>& args, const fs::path& cwd) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw Error("pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], 1);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::string line;
+  for (const auto& a : args) line += (line.empty() ? "" : " ") + a;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+    throw Error(fmt::format("could not run '{}' (is {} installed? tools/setup.sh installs it)", line, args[0]));
+  if (WEXITSTATUS(status) != 0) throw Error(fmt::format("'{}' failed with exit code {}", line, WEXITSTATUS(status)));
+  return out;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The part of a glob before its first wildcard, cut at a folder boundary.
+std::string static_prefix(const std::string& glob) {
+  const auto wild = glob.find_first_of("*?[");
+  const std::string head = glob.substr(0, wild);
+  const auto slash = head.rfind('/');
+  return slash == std::string::npos ? "" : head.substr(0, slash + 1);
+}
+
+void check_sha256(const fs::path& file, const std::string& expected, const std::string& what) {
+  const std::string actual = sha256_file(file);
+  if (actual != expected)
+    throw Error(fmt::format("{}: sha256 {} differs from the recipe's {} ({}); refusing to use it", file.string(),
+                            actual, expected, what));
+}
+
+fs::path download(const Recipe& r, const fs::path& downloads, const PrepareProgress& progress) {
+  fs::create_directories(downloads);
+  const std::string spec = r.source.registry == "npm" ? r.source.package + "@" + r.source.version
+                                                      : r.source.package + "=" + r.source.version;
+  // A previous download with the right sha256 is reused.
+  for (const auto& e : fs::directory_iterator(downloads)) {
+    const std::string n = e.path().filename().string();
+    std::string stem = r.source.package;
+    if (!stem.empty() && stem[0] == '@') stem = stem.substr(1);
+    std::replace(stem.begin(), stem.end(), '/', '-');
+    const bool candidate = r.source.registry == "npm" ? n == stem + "-" + r.source.version + ".tgz"
+                                                      : n.rfind(r.source.package + "_", 0) == 0 && e.path().extension() == ".deb";
+    if (candidate && sha256_file(e.path()) == r.source.sha256) return e.path();
+  }
+  if (progress) progress(fmt::format("downloading {} ({})", spec, r.source.registry));
+  fs::path file;
+  if (r.source.registry == "npm") {
+    const std::string out = run({"npm", "pack", "--silent", spec}, downloads);
+    std::string name;
+    std::istringstream lines(out);
+    for (std::string l; std::getline(lines, l);)
+      if (!l.empty()) name = l;
+    file = downloads / name;
+  } else {
+    run({"apt-get", "download", "-q", spec}, downloads);
+    for (const auto& e : fs::directory_iterator(downloads))
+      if (e.path().filename().string().rfind(r.source.package + "_", 0) == 0 && e.path().extension() == ".deb" &&
+          sha256_file(e.path()) == r.source.sha256)
+        file = e.path();
+    if (file.empty())
+      throw Error(fmt::format("apt-get download {} gave no file with the recipe's sha256 {}", spec, r.source.sha256));
+  }
+  if (!fs::exists(file)) throw Error(fmt::format("{} produced no file {}", spec, file.string()));
+  check_sha256(file, r.source.sha256, spec);
+  return file;
+}
+
+std::vector<std::uint8_t> read_bytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Gzip-compressed IDX image files (magic 2051): one raw grey image per entry.
+std::vector<EncodedImage> read_idx(const fs::path& file) {
+  gzFile in = gzopen(file.c_str(), "rb");
+  if (!in) throw Error(fmt::format("cannot open {}", file.string()));
+  unsigned char header[16];
+  if (gzread(in, header, 16) != 16) {
+    gzclose(in);
+    throw Error(fmt::format("{}: truncated IDX header", file.string()));
+  }
+  auto be = [&](int at) { return (header[at] << 24) | (header[at + 1] << 16) | (header[at + 2] << 8) | header[at + 3]; };
+  if (be(0) != 2051) {
+    gzclose(in);
+    throw Error(fmt::format("{}: not an IDX image file (magic {})", file.string(), be(0)));
+  }
+  const int count = be(4), rows = be(8), cols = be(12);
+  std::vector<EncodedImage> out(static_cast<std::size_t>(count));
+  const std::string stem = file.filename().string();
+  for (int i = 0; i < count; ++i) {
+    auto& image = out[static_cast<std::size_t>(i)];
+    image.name = fmt::format("{}:{:05d}", stem, i);
+    image.bytes.resize(static_cast<std::size_t>(rows * cols));
+    if (gzread(in, image.bytes.data(), rows * cols) != rows * cols) {
+      gzclose(in);
+      throw Error(fmt::format("{}: truncated at image {}", file.string(), i));
+    }
+    image.raw_height = rows;
+    image.raw_width = cols;
+  }
+  gzclose(in);
+  return out;
+}
+
+bool excluded(const Recipe& r, const std::string& name) {
+  for (const auto& pattern : r.source.exclude)
+    if (glob_match(pattern, name) || fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+  return false;
+}
+
+// Decodes one file to 8-bit BGR or grey with alpha composited onto the background.
+cv::Mat decode(const Recipe& r, const EncodedImage& e, const fs::path& scratch, std::string& problem) {
+  if (e.raw_height > 0)
+    return cv::Mat(e.raw_height, e.raw_width, CV_8UC1, const_cast<std::uint8_t*>(e.bytes.data())).clone();
+  if (e.bytes.empty()) {
+    problem = "unreadable or empty file";
+    return {};
+  }
+  cv::Mat image;
+  if (fs::path(e.name).extension() == ".svg" || fs::path(e.name).extension() == ".SVG") {
+    const fs::path in = scratch / "input.svg", out = scratch / "output.png";
+    std::ofstream(in, std::ios::binary).write(reinterpret_cast<const char*>(e.bytes.data()),
+                                              static_cast<std::streamsize>(e.bytes.size()));
+    const std::string size = std::to_string(r.svg_size);
+    try {
+      run({"rsvg-convert", "-w", size, "-h", size, "--keep-aspect-ratio", in.string(), "-o", out.string()}, {});
+    } catch (const Error& err) {
+      problem = std::string("SVG not rasterised: ") + err.what();
+      return {};
+    }
+    image = cv::imread(out.string(), cv::IMREAD_UNCHANGED);
+  } else {
+    image = cv::imdecode(e.bytes, cv::IMREAD_UNCHANGED);
+  }
+  if (image.empty()) {
+    problem = "cannot decode (corrupt or unsupported format)";
+    return {};
+  }
+  if (image.depth() == CV_16U) image.convertTo(image, CV_8U, 1.0 / 257.0);
+  if (image.depth() != CV_8U) {
+    problem = fmt::format("unsupported pixel depth (OpenCV depth {})", image.depth());
+    return {};
+  }
+  if (image.channels() == 1) return image;
+  if (image.channels() == 3) return image;
+  if (image.channels() != 4) {
+    problem = fmt::format("unsupported channel count {}", image.channels());
+    return {};
+  }
+  // Integer compositing: out = (fg * a + bg * (255 - a) + 127) / 255, exact and deterministic.
+  cv::Mat out(image.rows, image.cols, CV_8UC3);
+  const int bg[3] = {r.background[2], r.background[1], r.background[0]};  // BGR
+  for (int y = 0; y < image.rows; ++y) {
+    const auto* src = image.ptr<cv::Vec4b>(y);
+    auto* dst = out.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < image.cols; ++x) {
+      const int a = src[x][3];
+      for (int c = 0; c < 3; ++c) dst[x][c] = static_cast<std::uint8_t>((src[x][c] * a + bg[c] * (255 - a) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+cv::Mat to_square(const Recipe& r, const cv::Mat& image) {
+  const int side_max = std::max(image.cols, image.rows), side_min = std::min(image.cols, image.rows);
+  if (image.cols == image.rows) return image;
+  if (r.fit == "crop")
+    return image(cv::Rect((image.cols - side_min) / 2, (image.rows - side_min) / 2, side_min, side_min)).clone();
+  cv::Mat out;
+  const int top = (side_max - image.rows) / 2, left = (side_max - image.cols) / 2;
+  const cv::Scalar bg = image.channels() == 1 ? cv::Scalar(r.background[0])
+                                              : cv::Scalar(r.background[2], r.background[1], r.background[0]);
+  cv::copyMakeBorder(image, out, top, side_max - image.rows - top, left, side_max - image.cols - left,
+                     cv::BORDER_CONSTANT, bg);
+  return out;
+}
+
+}  // namespace
+
+bool glob_match(const std::string& pattern, const std::string& path) {
+  return fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0;
+}
+
+std::vector<EncodedImage> fetch_source(const Recipe& r, const fs::path& cache_root, const fs::path& work_folder,
+                                       nlohmann::json& record, const PrepareProgress& progress) {
+  record = {{"registry", r.source.registry}};
+  if (r.source.registry == "folder") {
+    record["path"] = fs::absolute(r.source.path).string();
+    return read_images(r.source.path);
+  }
+  if (r.source.registry == "installed") {
+    if (!fs::exists(r.source.path))
+      throw Error(fmt::format("{}: {} is not installed (tools/setup.sh installs the Debian package)", r.file.string(),
+                              r.source.path));
+    check_sha256(r.source.path, r.source.sha256, "installed file");
+    record["path"] = r.source.path;
+    record["sha256"] = r.source.sha256;
+    if (!r.source.package.empty()) record["package"] = r.source.package + " " + r.source.version;
+    if (r.source.format == "idx") return read_idx(r.source.path);
+    return {EncodedImage{fs::path(r.source.path).filename().string(), r.source.path, read_bytes(r.source.path)}};
+  }
+  const fs::path archive = download(r, cache_root / "downloads", progress);
+  record["package"] = r.source.package;
+  record["version"] = r.source.version;
+  record["sha256"] = r.source.sha256;
+  record["file"] = archive.filename().string();
+  record["include"] = r.source.include;
+  record["exclude"] = r.source.exclude;
+  const fs::path extracted = work_folder / "source";
+  fs::remove_all(extracted);
+  fs::create_directories(extracted);
+  if (progress) progress(fmt::format("extracting {}", archive.filename().string()));
+  const std::string prefix = static_prefix(r.source.include);
+  if (r.source.registry == "npm") {
+    run({"tar", "xzf", archive.string(), "-C", extracted.string(), prefix}, {});
+  } else {
+    run({"sh", "-c",
+         "dpkg-deb --fsys-tarfile " + quote(archive.string()) + " | tar x -C " + quote(extracted.string()) + " " +
+             quote("./" + prefix)},
+        {});
+  }
+  std::vector<EncodedImage> out;
+  for (auto& image : read_image_folder(extracted)) {
+    if (!glob_match(r.source.include, image.name) || excluded(r, image.name)) continue;
+    out.push_back(std::move(image));
+  }
+  return out;
+}
+
+PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& images,
+                          const std::vector<std::int64_t>& resolutions, const fs::path& output_folder,
+                          const nlohmann::json& source_record, const PrepareProgress& progress) {
+  fs::create_directories(output_folder);
+  const fs::path scratch = output_folder / ".scratch";
+  fs::create_directories(scratch);
+  PrepareResult result;
+  std::vector<std::vector<std::uint8_t>> packed(resolutions.size());
+  nlohmann::json files = nlohmann::json::array(), names = nlohmann::json::array();
+  std::int64_t upscaled = 0;
+  const int channels = static_cast<int>(r.channels);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto& e = images[i];
+    if (progress && (i % 25 == 0 || i + 1 == images.size()))
+      progress(fmt::format("{}: decoding {}/{}", r.name, i + 1, images.size()));
+    std::string problem;
+    cv::Mat image = decode(r, e, scratch, problem);
+    if (image.empty()) {
+      result.problems.push_back({e.name, problem});
+      continue;
+    }
+    if (channels == 3 && image.channels() == 1) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);
+    if (channels == 1 && image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2GRAY);
+    image = to_square(r, image);
+    for (std::size_t k = 0; k < resolutions.size(); ++k) {
+      const int res = static_cast<int>(resolutions[k]);
+      cv::Mat resized;
+      if (image.cols == res) resized = image;
+      else cv::resize(image, resized, cv::Size(res, res), 0, 0, image.cols > res ? cv::INTER_AREA : cv::INTER_LINEAR);
+      if (channels == 3) cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+      // Interleaved HWC -> planar CHW.
+      auto& out = packed[k];
+      const std::size_t base = out.size();
+      out.resize(base + static_cast<std::size_t>(channels * res * res));
+      for (int y = 0; y < res; ++y) {
+        const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
+        for (int x = 0; x < res; ++x)
+          for (int c = 0; c < channels; ++c)
+            out[base + static_cast<std::size_t>((c * res + y) * res + x)] = row[x * channels + c];
+      }
+    }
+    if (image.cols < resolutions.back()) ++upscaled;
+    files.push_back({{"name", e.name}, {"sha256", sha256_bytes(e.bytes.data(), e.bytes.size())}});
+    names.push_back(e.name);
+    ++result.count;
+  }
+  fs::remove_all(scratch);
+  if (result.count == 0)
+    throw Error(fmt::format("{}: no usable images among {} files ({} problems)", r.name, images.size(),
+                            result.problems.size()));
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : result.problems) problems.push_back({{"file", p.file}, {"reason", p.reason}});
+  nlohmann::json manifest = {
+      {"dataset", r.name},
+      {"description", r.description},
+      {"licence", r.licence},
+      {"source", source_record},
+      {"count", result.count},
+      {"expected_count", r.expected_count},
+      {"files", files},
+      {"problems", problems},
+      {"prepare",
+       {{"background_rgb", r.background},
+        {"fit", r.fit},
+        {"svg_size", r.svg_size},
+        {"channels", channels},
+        {"resize", "OpenCV INTER_AREA when shrinking, INTER_LINEAR when enlarging"},
+        {"alpha", "composited onto the background with integer rounding"},
+        {"upscaled_images", upscaled},
+        {"steps", r.steps}}},
+  };
+  result.manifest = manifest;
+  for (std::size_t k = 0; k < resolutions.size(); ++k) {
+    const std::int64_t res = resolutions[k];
+    const fs::path file = output_folder / fmt::format("{}-{}.ganrigd", r.name, res);
+    nlohmann::json header = {{"format", "GANRIGD1"}, {"count", result.count}, {"channels", channels},
+                             {"resolution", res},   {"names", names},       {"manifest", manifest}};
+    const std::string text = header.dump();
+    const std::uint64_t length = text.size();
+    {
+      std::ofstream out(file.string() + ".tmp", std::ios::binary | std::ios::trunc);
+      out.write(kPackedImagesMagic, 8);
+      out.write(reinterpret_cast<const char*>(&length), 8);
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.write(reinterpret_cast<const char*>(packed[k].data()), static_cast<std::streamsize>(packed[k].size()));
+      if (!out) throw Error(fmt::format("cannot write {}", file.string()));
+    }
+    fs::rename(file.string() + ".tmp", file);
+    nlohmann::json sidecar = manifest;
+    sidecar["resolution"] = res;
+    sidecar["packed_file"] = file.filename().string();
+    sidecar["packed_sha256"] = sha256_file(file);
+    std::ofstream(output_folder / fmt::format("{}-{}.json", r.name, res)) << sidecar.dump(1) << "\n";
+    result.outputs.push_back(file);
+  }
+  return result;
+}
+
+PrepareResult prepare_recipe(const Recipe& r, std::vector<std::int64_t> resolutions, const fs::path& cache_root,
+                             const PrepareProgress& progress) {
+  if (resolutions.empty()) resolutions = r.resolutions;
+  if (resolutions.empty()) throw ConfigError(fmt::format("{}: no resolutions (pass --res 64,128)", r.name));
+  std::sort(resolutions.begin(), resolutions.end());
+  const fs::path folder = cache_root / "datasets" / r.name;
+  nlohmann::json record;
+  const auto images = fetch_source(r, cache_root, folder, record, progress);
+  PrepareResult result = pack_images(r, images, resolutions, folder, record, progress);
+  fs::remove_all(folder / "source");  // the packed files and manifests are what stays
+  return result;
+}
+
+Recipe folder_recipe(const fs::path& path, const std::string& name) {
+  Recipe r;
+  r.name = name.empty() ? fs::path(path).filename().replace_extension().string() : name;
+  r.description = "user images from " + fs::absolute(path).string();
+  r.licence = "as given by the user";
+  r.source.registry = "folder";
+  r.source.path = path.string();
+  r.steps = {"decode every image file (folder searched recursively, or zip entries), sorted by name",
+             "composite transparency onto the background", "letterbox to a square", "resize"};
+  return r;
+}
+
+}  // namespace ganrig::data

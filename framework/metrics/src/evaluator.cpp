@@ -1,0 +1,184 @@
+#include "ganrig/metrics/evaluator.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/config_view.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/metrics/distances.hpp"
+#include "ganrig/metrics/real_features.hpp"
+#include "ganrig/weight_file.hpp"
+
+namespace ganrig {
+
+EvalSettings eval_settings(const Config& config) {
+  const ConfigView eval(*config.table_at("eval"), "eval", &config);
+  EvalSettings s;
+  s.metrics = parse_metrics(eval.strings("metrics"), config.origin("eval.metrics").location());
+  s.max_real = eval.integer("max_real");
+  s.batch = eval.integer("batch");
+  s.seed = static_cast<std::uint64_t>(eval.integer("seed"));
+  s.noise_floor = eval.boolean("noise_floor");
+  return s;
+}
+
+nlohmann::json to_json(const MetricResult& r) {
+  return {{"metric", r.metric},
+          {"value", r.value ? nlohmann::json(*r.value) : nlohmann::json()},
+          {"values", r.values},
+          {"noise_floor", r.noise_floor},
+          {"protocol", r.protocol},
+          {"seconds", r.seconds}};
+}
+
+std::string summary(const MetricResult& r) {
+  std::string value;
+  if (r.values.contains("precision"))
+    value = fmt::format("precision {:.3f} recall {:.3f}", r.values["precision"].get<double>(), r.values["recall"].get<double>());
+  else if (r.values.contains("kid"))
+    value = fmt::format("{:.5g} ± {:.2g}", r.values["kid"].get<double>(), r.values["kid_std"].get<double>());
+  else
+    value = fmt::format("{:.4g}", r.value.value_or(0.0));
+  std::string floor;
+  if (r.noise_floor.contains("value"))
+    floor = fmt::format("  (real-vs-real floor {:.4g})", r.noise_floor["value"].get<double>());
+  else if (r.noise_floor.contains("precision"))
+    floor = fmt::format("  (real-vs-real floor: precision {:.3f} recall {:.3f})", r.noise_floor["precision"].get<double>(),
+                        r.noise_floor["recall"].get<double>());
+  return fmt::format("{} = {}{}  [{:.0f} s]", r.metric, value, floor, r.seconds);
+}
+
+torch::Tensor to_uint8_images(const torch::Tensor& images) {
+  return (images * 127.5 + 128).clamp(0, 255).to(torch::kUInt8);
+}
+
+struct Evaluator::DetectorState {
+  std::shared_ptr<Detector> detector;
+  std::int64_t num_generated = 0;  // the most any metric on this detector needs
+  RealFeatures real;
+  bool real_ready = false;
+};
+
+Evaluator::Evaluator(const Registry& registry, const Config& config, const Dataset& dataset, EvalSettings settings,
+                     torch::Device device)
+    : dataset_(dataset), settings_(std::move(settings)), device_(device) {
+  if (settings_.cache_folder.empty()) settings_.cache_folder = cache_dir() / "metrics";
+  BuildContext ctx(registry, config, dataset.shape(), 0);
+  for (const auto& spec : settings_.metrics) {
+    auto& state = detectors_[spec.detector];
+    if (!state) {
+      state = std::make_unique<DetectorState>();
+      state->detector = ctx.named<Detector>(spec.detector, fmt::format("metric {}", spec.name));
+      state->detector->to(device_);
+    }
+    state->num_generated = std::max(state->num_generated, spec.num_generated);
+  }
+}
+
+Evaluator::~Evaluator() = default;
+
+std::map<std::string, std::string> Evaluator::detector_weights() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, state] : detectors_) out[name] = state->detector->weights_sha256();
+  return out;
+}
+
+namespace {
+
+nlohmann::json compare(const MetricSpec& spec, const torch::Tensor& real, const torch::Tensor& fake) {
+  if (spec.family == "fid") return {{"fid", frechet_distance(feature_stats(real), feature_stats(fake))}};
+  if (spec.family == "kid") {
+    const KidValue kid = kernel_inception_distance(real, fake);
+    return {{"kid", kid.mean}, {"kid_std", kid.std}, {"kid_subsets", kid.subsets}, {"kid_subset_size", kid.subset_size}};
+  }
+  const PrecisionRecall pr = precision_recall(real, fake, spec.neighbours);
+  return {{"precision", pr.precision}, {"recall", pr.recall}};
+}
+
+}  // namespace
+
+std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress) {
+  using Clock = std::chrono::steady_clock;
+  torch::NoGradGuard no_grad;
+  const bool was_training = generator.is_training();
+  generator.eval();
+  const std::int64_t resolution = dataset_.shape().resolution;
+  std::map<std::string, torch::Tensor> fake_features;
+  std::map<std::string, double> extraction_seconds;
+  for (auto& [name, state] : detectors_) {
+    const auto start = Clock::now();
+    if (!state->real_ready) {
+      state->real = real_features(dataset_, *state->detector, name, settings_.max_real, settings_.cache_folder,
+                                  settings_.batch, [&](std::int64_t done, std::int64_t total) {
+                                    if (progress) progress(fmt::format("eval {}: real features {}/{}", name, done, total));
+                                  });
+      state->real_ready = true;
+    }
+    // The same latents at every evaluation, from their own stream (training RNG untouched).
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(settings_.seed);
+    std::vector<torch::Tensor> parts;
+    for (std::int64_t done = 0; done < state->num_generated; done += settings_.batch) {
+      const std::int64_t n = std::min(settings_.batch, state->num_generated - done);
+      const torch::Tensor z = torch::randn({n, generator.latent_dim()}, gen).to(device_);
+      torch::Tensor images = generator.forward(z);
+      if (images.size(2) != resolution) images = torch::upsample_nearest2d(images, {resolution, resolution});
+      parts.push_back(state->detector->features(to_uint8_images(images)));
+      if (progress) progress(fmt::format("eval {}: generated {}/{}", name, done + n, state->num_generated));
+    }
+    fake_features[name] = torch::cat(parts);
+    extraction_seconds[name] = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  if (was_training) generator.train();
+
+  std::vector<MetricResult> results;
+  for (const auto& spec : settings_.metrics) {
+    const auto start = Clock::now();
+    auto& state = *detectors_.at(spec.detector);
+    const torch::Tensor& real = state.real.features;
+    const torch::Tensor fake = fake_features[spec.detector].slice(0, 0, spec.num_generated);
+    MetricResult r;
+    r.metric = spec.name;
+    r.values = compare(spec, real, fake);
+    if (spec.family == "fid") r.value = r.values["fid"].get<double>();
+    if (spec.family == "kid") r.value = r.values["kid"].get<double>();
+    if (settings_.noise_floor && real.size(0) >= 4) {
+      // Real half vs real half, split by a fixed permutation: what no generator can beat at this size.
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
+      const torch::Tensor perm = torch::randperm(real.size(0), gen, torch::kLong);
+      const std::int64_t half = real.size(0) / 2;
+      const torch::Tensor a = real.index_select(0, perm.slice(0, 0, half));
+      const torch::Tensor b = real.index_select(0, perm.slice(0, half, 2 * half));
+      if (spec.family != "pr" || half > spec.neighbours) {
+        r.noise_floor = compare(spec, a, b);
+        if (spec.family != "pr") r.noise_floor["value"] = r.noise_floor[spec.family];
+        r.noise_floor["images_per_half"] = half;
+      }
+    }
+    r.protocol = {{"detector", spec.detector},
+                  {"detector_weights_sha256", state.detector->weights_sha256()},
+                  {"preprocessing", state.detector->preprocessing()},
+                  {"num_generated", spec.num_generated},
+                  {"num_real", real.size(0)},
+                  {"real_split", settings_.max_real > 0 && settings_.max_real < dataset_.size()
+                                     ? fmt::format("{} of {} training images (fixed permutation), no x-flip",
+                                                   real.size(0), dataset_.size())
+                                     : fmt::format("all {} training images, no x-flip", dataset_.size())},
+                  {"dataset_pixels_sha256", state.real.dataset_sha256},
+                  {"real_features_key", state.real.key},
+                  {"generator", fmt::format("G_ema in eval mode, z ~ N(0, I) from seed {}, images below {}px "
+                                            "upsampled (nearest), converted to uint8 as x*127.5+128",
+                                            settings_.seed, resolution)}};
+    if (spec.family == "pr") r.protocol["neighbours"] = spec.neighbours;
+    r.seconds = extraction_seconds[spec.detector] + std::chrono::duration<double>(Clock::now() - start).count();
+    extraction_seconds[spec.detector] = 0;  // counted once, with the first metric on the detector
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace ganrig
