@@ -12,6 +12,8 @@
 #include "ganrig/error.hpp"
 #include "ganrig/host_schemas.hpp"
 #include "ganrig/plugin_host.hpp"
+#include "ganrig/study/sweep.hpp"
+#include "ganrig/study/table.hpp"
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
 #include "ganrig/train/run_dir.hpp"
@@ -122,6 +124,24 @@ int validate(const std::vector<std::string>& files, const CommonOptions& common)
   int failures = 0;
   for (const auto& file : files) {
     try {
+      // Sweep files (under sweeps/) and table files (under tables/) are checked as what they are.
+      const std::string folder = fs::path(file).parent_path().filename().string();
+      if (folder == "sweeps") {
+        const study::Sweep s = study::read_sweep(file);
+        for (const auto& run : s.runs) {
+          ExperimentOptions options = experiment_options(s.base.string(), common);
+          options.overrides.insert(options.overrides.end(), run.overrides.begin(), run.overrides.end());
+          load_experiment(options);
+        }
+        std::cout << "ok    " << file << " (sweep, " << s.runs.size() << " runs)\n";
+        continue;
+      }
+      if (folder == "tables") {
+        const study::TableSpec t = study::read_table(file);
+        for (const auto& row : t.rows) load_experiment(experiment_options(row.experiment.string(), common));
+        std::cout << "ok    " << file << " (table, " << t.rows.size() << " rows)\n";
+        continue;
+      }
       load_experiment(experiment_options(file, common));
       std::cout << "ok    " << file << "\n";
     } catch (const std::exception& e) {

@@ -47,6 +47,28 @@ struct EvalCommand {
 };
 int eval(const EvalCommand& command);
 
+struct SweepCommand {
+  std::string file;
+  std::string run_root = "runs";
+  std::int64_t jobs = 1;
+  std::int64_t index = -1;  // only this run (SLURM array tasks)
+  bool list = false;
+  std::string emit;         // "slurm"
+  CommonOptions common;
+};
+int sweep(const SweepCommand& command);
+
+struct TableCommand {
+  std::string id;           // a table id (experiments/*/tables/<id>.toml) or a table file
+  std::string run_root = "runs";
+  bool check = false;       // only compare the README block with the committed CSV
+  bool collect = true;      // read runs and rewrite the CSV (false: render from the CSV)
+  CommonOptions common;
+};
+int table(const TableCommand& command);
+
+int compare(const std::string& run_a, const std::string& run_b);
+
 // The Markdown configuration reference generated from every schema (host and build plugins).
 std::string config_reference_markdown();
 

@@ -110,6 +110,28 @@ int main(int argc, char** argv) {
   eval_app->add_flag("--no-append", eval.no_append, "Do not append to the run's metrics.jsonl");
   add_common(eval_app, eval.common);
 
+  ganrig::cli::SweepCommand sweep;
+  auto* sweep_app = app.add_subcommand("sweep", "Run a sweep file's grid of runs (skip finished, resume interrupted)");
+  sweep_app->add_option("file", sweep.file, "Sweep .toml file")->required();
+  sweep_app->add_option("--run-root", sweep.run_root, "Folder that holds runs/<experiment>/ (default: runs)");
+  sweep_app->add_option("--jobs", sweep.jobs, "Runs at a time (default 1)");
+  sweep_app->add_option("--index", sweep.index, "Only run number N (SLURM array tasks)");
+  sweep_app->add_flag("--list", sweep.list, "List the runs and their state, run nothing");
+  sweep_app->add_option("--emit", sweep.emit, "Write a job script instead of running: slurm");
+  sweep_app->add_option("--plugin-path", sweep.common.plugin_paths, "Extra plugin file or folder (repeatable)");
+
+  ganrig::cli::TableCommand table;
+  auto* table_app = app.add_subcommand("table", "Collect a paper table's runs into its CSV and README block");
+  table_app->add_option("id", table.id, "Table id (experiments/*/tables/ID.toml) or file")->required();
+  table_app->add_option("--run-root", table.run_root, "Folder that holds the runs (default: runs)");
+  table_app->add_flag("--check", table.check, "Only check that the README block matches the committed CSV");
+  table_app->add_option("--plugin-path", table.common.plugin_paths, "Extra plugin file or folder (repeatable)");
+
+  std::string compare_a, compare_b;
+  auto* compare_app = app.add_subcommand("compare", "Config, metric and cost differences of two runs");
+  compare_app->add_option("run_a", compare_a, "Run folder")->required();
+  compare_app->add_option("run_b", compare_b, "Run folder")->required();
+
   auto* data_app = app.add_subcommand("data", "Prepare datasets and inspect image folders (runs ganrig-data)");
   data_app->prefix_command();  // everything after `data` goes to ganrig-data unchanged
 
@@ -123,6 +145,9 @@ int main(int argc, char** argv) {
     if (*docs_app) return ganrig::cli::docs(docs_check);
     if (*bench_app) return ganrig::cli::bench(bench);
     if (*eval_app) return ganrig::cli::eval(eval);
+    if (*sweep_app) return ganrig::cli::sweep(sweep);
+    if (*table_app) return ganrig::cli::table(table);
+    if (*compare_app) return ganrig::cli::compare(compare_a, compare_b);
   } catch (const ganrig::NonFiniteLossError& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 3;

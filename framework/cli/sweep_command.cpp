@@ -1,0 +1,146 @@
+// ganrig sweep FILE: expands a sweep file, validates every run before starting any, lists them
+// with their state, and runs them (N at a time) as child `ganrig train` processes, skipping
+// finished runs and resuming interrupted ones; or writes a SLURM job-array script.
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+#include <regex>
+
+#include "commands.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/study/run_index.hpp"
+#include "ganrig/study/sweep.hpp"
+#include "ganrig/train/experiment.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig::cli {
+
+namespace {
+
+struct PlannedRun {
+  std::size_t index = 0;
+  std::string experiment;
+  fs::path existing;      // the run folder when there is one
+  std::string state;      // "finished", "interrupted" or "new"
+};
+
+// A --set error of run `run` names the sweep file position of the axis (or fixed `set`) it came from.
+std::string locate(const study::Sweep& sweep, const std::string& message) {
+  static const std::regex set_ref(R"(--set #([0-9]+))");
+  std::smatch m;
+  if (!std::regex_search(message, m, set_ref)) return message;
+  const std::size_t k = std::stoul(m[1]) - 1;
+  if (k < sweep.set.size()) return fmt::format("{}: set[{}]: {}", sweep.file.string(), k, message);
+  if (k < sweep.set.size() + sweep.axes.size()) {
+    const auto& axis = sweep.axes[k - sweep.set.size()];
+    return fmt::format("{}: axis '{}': {}", axis.where, axis.key, message);
+  }
+  return fmt::format("{}: seeds: {}", sweep.file.string(), message);
+}
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  fs::create_directories(log.parent_path());
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    const std::string program = self.string();
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+int sweep(const SweepCommand& command) {
+  const study::Sweep s = study::read_sweep(command.file);
+  const fs::path root = command.run_root;
+  std::vector<PlannedRun> plan;
+  // Every run is loaded and validated before any starts: a bad axis stops the sweep here.
+  for (std::size_t i = 0; i < s.runs.size(); ++i) {
+    ExperimentOptions options;
+    options.file = s.base;
+    options.overrides = s.runs[i].overrides;
+    options.plugin_paths = command.common.plugin_paths;
+    std::unique_ptr<Experiment> experiment;
+    try {
+      experiment = load_experiment(options);
+    } catch (const ConfigError& e) {
+      throw ConfigError(locate(s, e.what()));
+    }
+    PlannedRun p{i, experiment->name(), study::find_run(root, experiment->name(), s.runs[i].desc), "new"};
+    if (!p.existing.empty()) {
+      const study::RunInfo info = study::read_run(p.existing);
+      p.state = info.finished ? "finished" : info.last_nimg > 0 ? "interrupted" : "new";
+    }
+    plan.push_back(p);
+  }
+  if (command.emit == "slurm") {
+    std::error_code error;
+    std::cout << study::slurm_script(s, fs::read_symlink("/proc/self/exe", error).string(), root);
+    return 0;
+  }
+  if (!command.emit.empty()) throw ConfigError(fmt::format("--emit {}: expected slurm", command.emit));
+  std::cout << fmt::format("sweep {}: {} runs ({} mode{}) of {}\n", s.file.string(), s.runs.size(), s.mode,
+                           s.seeds.empty() ? "" : fmt::format(", {} seeds", s.seeds.size()), s.base.string());
+  for (const auto& p : plan)
+    std::cout << fmt::format("  {:>3}  {:<11} {:<40} {}\n", p.index, p.state, s.runs[p.index].desc,
+                             p.existing.empty() ? "-" : p.existing.string());
+  if (command.list) return 0;
+
+  std::vector<const PlannedRun*> todo;
+  for (const auto& p : plan)
+    if ((command.index < 0 || static_cast<std::int64_t>(p.index) == command.index) && p.state != "finished")
+      todo.push_back(&p);
+  if (command.index >= static_cast<std::int64_t>(plan.size()))
+    throw Error(fmt::format("--index {}: the sweep has {} runs (0..{})", command.index, plan.size(), plan.size() - 1));
+  std::map<pid_t, const PlannedRun*> running;
+  int failures = 0;
+  std::size_t next = 0;
+  const fs::path logs = root / "sweeps" / s.file.stem();
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<std::int64_t>(running.size()) < std::max<std::int64_t>(1, command.jobs)) {
+      const PlannedRun& p = *todo[next++];
+      const auto args = p.state == "interrupted" ? std::vector<std::string>{"train", p.existing.string()}
+                                                 : study::train_arguments(s, s.runs[p.index], root);
+      const fs::path log = logs / (s.runs[p.index].desc + ".log");
+      running[spawn(args, log)] = &p;
+      std::cout << fmt::format("started {} ({}): log {}\n", s.runs[p.index].desc,
+                               p.state == "interrupted" ? "resuming" : "new", log.string())
+                << std::flush;
+    }
+    int status = 0;
+    const pid_t done = wait(&status);
+    if (done < 0) break;
+    const PlannedRun& p = *running.at(done);
+    running.erase(done);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    failures += ok ? 0 : 1;
+    std::cout << fmt::format("{} {}{}\n", ok ? "finished" : "FAILED", s.runs[p.index].desc,
+                             ok ? "" : fmt::format(" (exit {}; see {})", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                                                   (logs / (s.runs[p.index].desc + ".log")).string()))
+              << std::flush;
+  }
+  std::cout << fmt::format("sweep done: {} run, {} skipped as finished, {} failed\n", todo.size(),
+                           plan.size() - todo.size(), failures);
+  return failures ? 1 : 0;
+}
+
+}  // namespace ganrig::cli

@@ -1,0 +1,116 @@
+// ganrig table ID: collects the runs of a paper table into its CSV (one line per run: every column's
+// value) and curves CSV (metric values per kimg, for plots), then renders the README block from the
+// CSV. --check only compares the README block with the rendering of the committed CSV.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/study/run_index.hpp"
+#include "ganrig/study/table.hpp"
+#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/experiment.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig::cli {
+
+namespace {
+
+std::string science(const std::string& toml_text) {
+  Config parsed;
+  parsed.root = toml::parse(toml_text);
+  return to_toml(parsed, false, {"exec"});
+}
+
+std::optional<double> metric_value(const study::RunInfo& run, const study::TableColumn& c) {
+  std::optional<double> chosen;
+  double chosen_kimg = 0;
+  for (const auto& m : run.metrics) {
+    if (m.value("metric", "") != c.metric || m.contains("source")) continue;  // training evaluations only
+    const nlohmann::json& v = c.field == "value" ? m["value"] : m["values"][c.field];
+    if (!v.is_number()) continue;
+    const double value = v.get<double>(), kimg = m.value("kimg", 0.0);
+    if (c.select == "final" && (!chosen || kimg >= chosen_kimg)) chosen = value, chosen_kimg = kimg;
+    if (c.select == "best" && (!chosen || value < *chosen)) chosen = value;
+    if (c.select == "kimg" && kimg + 1e-9 >= c.kimg && (!chosen || kimg < chosen_kimg)) chosen = value, chosen_kimg = kimg;
+  }
+  return chosen;
+}
+
+}  // namespace
+
+int table(const TableCommand& command) {
+  const fs::path source = fs::path(GANRIG_SOURCE_DIR);
+  const study::TableSpec spec = study::read_table(study::find_table(command.id, source / "experiments"));
+  std::ifstream in(spec.readme);
+  std::stringstream readme;
+  readme << in.rdbuf();
+  if (command.check) {
+    const std::string expected = study::render_table(spec, study::read_csv(spec));
+    const auto current = study::current_block(readme.str(), spec.id);
+    if (current && *current == expected) {
+      std::cout << fmt::format("{}: the README block matches {}\n", spec.id, spec.csv.string());
+      return 0;
+    }
+    std::cerr << fmt::format("{}: the block in {} {} what `ganrig table {}` renders from {}:\n{}", spec.id,
+                             spec.readme.string(), current ? "differs from" : "is missing, unlike", spec.id,
+                             spec.csv.string(), expected);
+    return 1;
+  }
+  std::vector<study::TableRecord> records;
+  std::ostringstream curves;
+  curves << "row,seed,kimg,metric,value\n";
+  for (const auto& row : spec.rows) {
+    for (const auto seed : row.seeds) {
+      ExperimentOptions options;
+      options.file = row.experiment;
+      options.overrides = row.set;
+      options.overrides.push_back(fmt::format("experiment.seed={}", seed));
+      options.plugin_paths = command.common.plugin_paths;
+      auto experiment = load_experiment(options);
+      const std::string expected = science(to_toml(experiment->config, false));
+      // The newest finished run whose science config is this row's, at this seed.
+      std::optional<study::RunInfo> found;
+      for (const auto& run : study::runs_of(command.run_root, experiment->name()))
+        if (run.finished && science(run.config_text) == expected) found = run;
+      if (!found) {
+        std::cout << fmt::format("  {} seed {}: no finished run in {}/{}\n", row.label, seed,
+                                 command.run_root, experiment->name());
+        continue;
+      }
+      study::TableRecord record{row.label, seed, fs::relative(found->dir, command.run_root).generic_string(),
+                                found->git_commit, {}};
+      std::optional<ParameterCounts> counts;
+      for (const auto& c : spec.columns) {
+        std::optional<double> v;
+        if (c.source == "metric") v = metric_value(*found, c);
+        if (c.source == "sec_per_kimg") v = study::median_sec_per_kimg(*found);
+        if (c.source == "peak_rss_mib") v = study::peak_rss_mib(*found);
+        if (c.source == "params_G" || c.source == "params_D") {
+          if (!counts) counts = count_parameters(build_models(*experiment));
+          v = static_cast<double>(c.source == "params_G" ? counts->generator : counts->discriminator_trainable);
+        }
+        if (v) record.values[c.label] = *v;
+      }
+      for (const auto& m : found->metrics)
+        if (m.contains("value") && m["value"].is_number() && !m.contains("source"))
+          curves << fmt::format("\"{}\",{},{},{},{:.9g}\n", row.label, seed, m.value("kimg", 0.0),
+                                m.value("metric", ""), m["value"].get<double>());
+      std::cout << fmt::format("  {} seed {}: {}\n", row.label, seed, found->dir.string());
+      records.push_back(record);
+    }
+  }
+  write_file_atomic(spec.csv, study::to_csv(spec, records));
+  write_file_atomic(spec.csv.parent_path() / (spec.id + "-curves.csv"), curves.str());
+  const std::string block = study::render_table(spec, study::read_csv(spec));
+  write_file_atomic(spec.readme, study::replace_block(readme.str(), spec.id, block));
+  std::cout << block << fmt::format("wrote {}, {} and the block in {}\n", spec.csv.string(),
+                                    (spec.id + "-curves.csv"), spec.readme.string());
+  return 0;
+}
+
+}  // namespace ganrig::cli

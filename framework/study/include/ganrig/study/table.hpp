@@ -1,0 +1,65 @@
+#pragma once
+// Paper tables: experiments/<paper>/tables/<id>.toml declares rows (experiments and seeds),
+// columns (a metric with its selection, sec/kimg, peak memory, parameter counts) and the paper's
+// reference values. `ganrig table ID` collects the runs into <id>.csv (committed) and renders the
+// block between <!-- ganrig-table:ID --> markers in the paper's README from that CSV, so the
+// README can be checked against the CSV anywhere, runs or not.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ganrig::study {
+
+struct TableRow {
+  std::string label;
+  std::filesystem::path experiment;  // absolute
+  std::vector<std::int64_t> seeds;
+  std::vector<std::string> set;      // extra --set overrides
+  std::map<std::string, std::string> paper;  // column label -> the paper's value as printed
+};
+
+struct TableColumn {
+  std::string label;
+  std::string source;   // metric | sec_per_kimg | peak_rss_mib | params_G | params_D
+  std::string metric;   // source = metric: its name; field: "value" or e.g. "precision"
+  std::string field = "value";
+  std::string select = "final";  // final | best | kimg
+  double kimg = 0;
+  double scale = 1;
+  int digits = 3;
+  bool relative = false;  // show the % change against the first row (the paper's delta style)
+};
+
+struct TableSpec {
+  std::filesystem::path file, readme, csv;
+  std::filesystem::path root;  // the source tree (commands in the README are relative to it)
+  std::string id, title, note;
+  std::vector<TableRow> rows;
+  std::vector<TableColumn> columns;
+};
+
+TableSpec read_table(const std::filesystem::path& file);
+// experiments/*/tables/<id>.toml under `experiments`, or `id` itself when it is a file.
+std::filesystem::path find_table(const std::string& id, const std::filesystem::path& experiments);
+
+// One measured run: row label, seed, folder, commit, and a value per column label (absent: none).
+struct TableRecord {
+  std::string row;
+  std::int64_t seed = 0;
+  std::string run, commit;
+  std::map<std::string, double> values;
+};
+std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& records);
+std::vector<TableRecord> read_csv(const TableSpec& spec);
+
+// The Markdown block (with its markers) rendered from the records.
+std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& records);
+// Replaces (or appends) the block in the README text.
+std::string replace_block(const std::string& readme_text, const std::string& id, const std::string& block);
+// The block currently in the README, or nullopt.
+std::optional<std::string> current_block(const std::string& readme_text, const std::string& id);
+
+}  // namespace ganrig::study

@@ -1,0 +1,71 @@
+// Paper tables: rendering from records (several seeds, a missing run, paper values and deltas,
+// relative columns), the CSV round trip and the README block.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "ganrig/error.hpp"
+#include "ganrig/study/table.hpp"
+#include "support.hpp"
+
+using namespace ganrig;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+study::TableSpec demo() { return study::read_table(test::fixture("study/paper/tables/demo.toml")); }
+}  // namespace
+
+TEST_CASE("a table renders mean and spread over seeds, paper values, deltas and missing runs", "[study]") {
+  const auto spec = demo();
+  REQUIRE(spec.rows.size() == 2);
+  CHECK(spec.readme == fs::weakly_canonical(test::fixture("study/paper/README.md")));
+  // Baseline: two seeds; DSC: seed 0 only (seed 1 missing).
+  const std::vector<study::TableRecord> records = {
+      {"Baseline", 0, "dcgan/00000", "abcdef1234567", {{"KID×10³", 0.0020}, {"sec/kimg", 10.0}}},
+      {"Baseline", 1, "dcgan/00001", "abcdef1234567", {{"KID×10³", 0.0030}, {"sec/kimg", 12.0}}},
+      {"DSC", 0, "dcgan/00002", "abcdef1234567", {{"KID×10³", 0.0040}, {"sec/kimg", 8.8}}},
+  };
+  const std::string block = study::render_table(spec, records);
+  CHECK_THAT(block, Contains("<!-- ganrig-table:demo -->") && Contains("<!-- /ganrig-table:demo -->"));
+  CHECK_THAT(block, Contains("| [Baseline](../../../../experiments/dcgan/dcgan_fashion-mnist32.toml) | 2/2 | 2.50 ± 0.71 |"));
+  // DSC: 8.8 / 11 - 1 = -20.0 % against the paper's -20 %: +0.0 pp; KID 4.00 against 1.5: +2.50.
+  CHECK_THAT(block, Contains("| 1/2 | 4.00 | 1.5 | +2.50 | -20.0% | −20 % | +0.0 pp |"));
+  CHECK_THAT(block, Contains("DSC (seed 1): `ganrig train ../../../experiments/dcgan/dcgan-dsc_fashion-mnist32.toml --set "
+                             "experiment.seed=1`"));
+  CHECK_THAT(block, Contains("Runs at commit abcdef1234"));
+}
+
+TEST_CASE("table CSV round trip and README block replacement", "[study]") {
+  auto spec = demo();
+  const fs::path dir = test::temp_dir("table-csv");
+  spec.csv = dir / "demo.csv";
+  const std::vector<study::TableRecord> records = {{"Baseline", 0, "r0", "c0", {{"KID×10³", 0.25}}},
+                                                   {"DSC", 1, "r1", "c1", {{"sec/kimg", 3.5}}}};
+  std::ofstream(spec.csv) << study::to_csv(spec, records);
+  const auto back = study::read_csv(spec);
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].values.at("KID×10³") == Approx(0.25));
+  CHECK(back[1].values.count("KID×10³") == 0);
+  CHECK(back[1].seed == 1);
+  const std::string block = study::render_table(spec, back);
+  const std::string readme = "# Paper\n\nText.\n";
+  const std::string with = study::replace_block(readme, "demo", block);
+  CHECK(study::current_block(with, "demo") == block);
+  const std::string again = study::replace_block(with + "\nAfter.\n", "demo", block);
+  CHECK(again == with + "\nAfter.\n");  // replaced in place, text around it kept
+  CHECK_FALSE(study::current_block(readme, "demo"));
+}
+
+TEST_CASE("table files: unknown keys, unknown paper columns and missing tables are located errors", "[study]") {
+  const fs::path dir = test::temp_dir("table-errors") / "paper" / "tables";
+  fs::create_directories(dir);
+  const std::string exp = test::source_dir().string() + "/experiments/dcgan/dcgan_fashion-mnist32.toml";
+  std::ofstream(dir / "t.toml") << "title = \"t\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
+                                << "\"\npaper = { \"FID\" = 1 }\n[[columns]]\nlabel = \"KID\"\nsource = \"metric\"\nmetric = \"kid1k\"\n";
+  REQUIRE_THROWS_WITH(study::read_table(dir / "t.toml"), Contains("t.toml:5:") && Contains("'FID'"));
+  std::ofstream(dir / "u.toml") << "title = \"u\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
+                                << "\"\n[[columns]]\nlabel = \"KID\"\nsource = \"metrc\"\n";
+  REQUIRE_THROWS_WITH(study::read_table(dir / "u.toml"), Contains("u.toml:7:") && Contains("metric, sec_per_kimg"));
+  REQUIRE_THROWS_WITH(study::find_table("nosuch", test::source_dir() / "experiments"), Contains("no table 'nosuch'"));
+}
