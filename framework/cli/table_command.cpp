@@ -89,6 +89,7 @@ int table(const TableCommand& command) {
         std::optional<double> v;
         if (c.source == "metric") v = metric_value(*found, c);
         if (c.source == "sec_per_kimg") v = study::median_sec_per_kimg(*found);
+        if (c.source == "wall_sec_per_kimg") v = study::wall_sec_per_kimg(*found);
         if (c.source == "peak_rss_mib") v = study::peak_rss_mib(*found);
         if (c.source == "params_G" || c.source == "params_D") {
           if (!counts) counts = count_parameters(build_models(*experiment));

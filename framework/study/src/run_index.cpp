@@ -93,6 +93,14 @@ double median_sec_per_kimg(const RunInfo& run) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+double wall_sec_per_kimg(const RunInfo& run) {
+  if (run.stats.empty()) return 0;
+  const auto& last = run.stats.back();
+  const double kimg = last.value("kimg", 0.0);
+  // Metric evaluations are not training: their time is left out.
+  return kimg > 0 ? (last.value("total_seconds", 0.0) - last.value("eval_seconds_total", 0.0)) / kimg : 0;
+}
+
 double peak_rss_mib(const RunInfo& run) {
   double peak = 0;
   for (const auto& s : run.stats) peak = std::max(peak, s.value("peak_rss_mib", 0.0));

@@ -93,7 +93,8 @@ TableSpec read_table(const fs::path& file) {
     TableColumn col;
     col.label = required_string(file, *c, "label");
     col.source = required_string(file, *c, "source");
-    const std::vector<std::string> sources = {"metric", "sec_per_kimg", "peak_rss_mib", "params_G", "params_D"};
+    const std::vector<std::string> sources = {"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G",
+                                              "params_D"};
     if (std::find(sources.begin(), sources.end(), col.source) == sources.end())
       throw ConfigError(fmt::format("{}: source must be one of {}", where(file, *c->get("source")), join(sources, ", ")));
     if (col.source == "metric") col.metric = required_string(file, *c, "metric");

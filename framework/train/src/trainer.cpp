@@ -238,6 +238,7 @@ class Loop {
   }
 
   void evaluate_metrics() {
+    const auto eval_start = Clock::now();
     std::vector<MetricResult> results;
     with_forked_rng(device_, [&] {
       results = evaluator_->evaluate(*models_.generator_ema, [&](const std::string& status) { progress_.live(status); });
@@ -259,6 +260,7 @@ class Loop {
         progress_.line(fmt::format("best.pt: {} = {:.4g} at {:.3f} kimg", r.metric, *r.value, cur_nimg_ / 1000.0));
       }
     }
+    eval_seconds_ += std::chrono::duration<double>(Clock::now() - eval_start).count();
   }
 
   void build() {
@@ -355,6 +357,7 @@ class Loop {
     batch_idx_ = p.state.at("batch_idx").item<std::int64_t>();
     nonfinite_total_ = p.state.at("nonfinite_total").item<std::int64_t>();
     elapsed_before_ = p.state.at("elapsed_seconds").item<double>();
+    if (p.state.count("eval_seconds")) eval_seconds_ = p.state.at("eval_seconds").item<double>();
     if (p.state.count("growth_phase")) growth_phase_ = p.state.at("growth_phase").item<std::int64_t>();
     tick_start_nimg_ = cur_nimg_;
     const_cast<at::Generator&>(at::globalContext().defaultGenerator(torch::kCPU)).set_state(p.state.at("rng_cpu"));
@@ -380,6 +383,7 @@ class Loop {
     p.state["batch_idx"] = torch::tensor(batch_idx_, torch::kLong);
     p.state["nonfinite_total"] = torch::tensor(nonfinite_total_, torch::kLong);
     p.state["elapsed_seconds"] = torch::tensor(elapsed(), torch::kDouble);
+    p.state["eval_seconds"] = torch::tensor(eval_seconds_, torch::kDouble);
     p.state["growth_phase"] = torch::tensor(growth_phase_, torch::kLong);
     p.state["rng_cpu"] = at::globalContext().defaultGenerator(torch::kCPU).get_state();
     if (device_.is_cuda()) p.state["rng_cuda"] = at::globalContext().defaultGenerator(device_).get_state();
@@ -518,6 +522,7 @@ class Loop {
                            {"sec_per_tick", tick_seconds},
                            {"sec_per_kimg", sec_per_kimg},
                            {"total_seconds", elapsed()},
+                           {"eval_seconds_total", eval_seconds_},
                            {"peak_rss_mib", peak_rss_mib()},
                            {"lr/G", learning_rate(*optimizer_g_)},
                            {"lr/D", learning_rate(*optimizer_d_)},
@@ -596,6 +601,7 @@ class Loop {
   fs::path last_checkpoint_;
   std::unique_ptr<Evaluator> evaluator_;
   double eval_interval_kimg_ = 0;
+  double eval_seconds_ = 0;  // time spent evaluating metrics (part of total_seconds)
   std::string best_metric_;
   std::optional<double> best_value_;
 };

@@ -33,5 +33,8 @@ std::filesystem::path find_run(const std::filesystem::path& root, const std::str
 // Median sec/kimg over the ticks (the first tick, warm-up, left out when there are more).
 double median_sec_per_kimg(const RunInfo& run);
 double peak_rss_mib(const RunInfo& run);
+// Training seconds per kimg over the whole run: (total_seconds - eval_seconds_total) / kimg of the
+// last tick (samples and checkpoints included, metric evaluations not).
+double wall_sec_per_kimg(const RunInfo& run);
 
 }  // namespace ganrig::study

@@ -23,7 +23,8 @@ struct TableRow {
 
 struct TableColumn {
   std::string label;
-  std::string source;   // metric | sec_per_kimg | peak_rss_mib | params_G | params_D
+  // metric | sec_per_kimg (median tick) | wall_sec_per_kimg (whole run) | peak_rss_mib | params_G | params_D
+  std::string source;
   std::string metric;   // source = metric: its name; field: "value" or e.g. "precision"
   std::string field = "value";
   std::string select = "final";  // final | best | kimg
