@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "ganrig/error.hpp"
+#include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
 
 namespace fs = std::filesystem;
@@ -22,18 +23,13 @@ fs::path recipes_folder() {
   return fs::path(GANRIG_SOURCE_DIR) / "datasets";
 }
 
-std::string where(const fs::path& file, const toml::node& node) {
-  const auto& src = node.source();
-  return fmt::format("{}:{}:{}", file.string(), src.begin.line, src.begin.column);
-}
-
 class Reader {
  public:
   Reader(const fs::path& file, const toml::table& table, std::string path, std::set<std::string> allowed)
       : file_(file), table_(table), path_(std::move(path)) {
     for (const auto& [key, node] : table)
       if (!allowed.count(std::string(key.str())))
-        throw ConfigError(fmt::format("{}: unknown key '{}{}'{}; allowed: {}", where(file, node), prefix(),
+        throw ConfigError(fmt::format("{}: unknown key '{}{}'{}; allowed: {}", toml_where(file, node), prefix(),
                                       key.str(), did_you_mean(std::string(key.str()), {allowed.begin(), allowed.end()}),
                                       join({allowed.begin(), allowed.end()}, ", ")));
   }
@@ -87,20 +83,20 @@ class Reader {
   }
   std::string position(const std::string& key) const {
     const toml::node* node = table_.get(key);
-    return node ? where(file_, *node) : where(file_, table_);
+    return node ? toml_where(file_, *node) : toml_where(file_, table_);
   }
 
  private:
   std::string prefix() const { return path_.empty() ? "" : path_ + "."; }
   void missing(const std::string& key, bool required, const std::string& expected) const {
     if (required)
-      throw ConfigError(fmt::format("{}: missing key '{}{}' ({})", where(file_, table_), prefix(), key, expected));
+      throw ConfigError(fmt::format("{}: missing key '{}{}' ({})", toml_where(file_, table_), prefix(), key, expected));
   }
   ConfigError wrong(const std::string& key, const toml::node& node, const std::string& expected) const {
     std::ostringstream got;
     node.visit([&](auto&& value) { got << value; });
     return ConfigError(
-        fmt::format("{}: '{}{}' must be {}, got {}", where(file_, node), prefix(), key, expected, got.str()));
+        fmt::format("{}: '{}{}' must be {}, got {}", toml_where(file_, node), prefix(), key, expected, got.str()));
   }
   const fs::path& file_;
   const toml::table& table_;
@@ -110,13 +106,7 @@ class Reader {
 }  // namespace
 
 Recipe read_recipe(const fs::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line, e.source().begin.column,
-                                  e.description()));
-  }
+  const toml::table root = read_toml_file(file);
   Recipe r;
   r.file = file;
   const Reader top(file, root, "",

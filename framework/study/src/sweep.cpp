@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "ganrig/error.hpp"
+#include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
 
 namespace fs = std::filesystem;
@@ -16,10 +17,6 @@ namespace fs = std::filesystem;
 namespace ganrig::study {
 
 namespace {
-
-std::string where(const fs::path& file, const toml::node& node) {
-  return fmt::format("{}:{}:{}", file.string(), node.source().begin.line, node.source().begin.column);
-}
 
 // A value as --set TOML text: strings double-quoted, floats in their shortest exact form.
 std::string toml_text(const toml::node& node) {
@@ -58,17 +55,11 @@ std::string shell_quote(const std::string& s) {
 }  // namespace
 
 Sweep read_sweep(const fs::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line, e.source().begin.column,
-                                  e.description()));
-  }
+  const toml::table root = read_toml_file(file);
   const std::vector<std::string> allowed = {"base", "mode", "seeds", "set", "axes"};
   for (const auto& [key, node] : root)
     if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end())
-      throw ConfigError(fmt::format("{}: unknown sweep key '{}'{}; allowed: {}", where(file, node), key.str(),
+      throw ConfigError(fmt::format("{}: unknown sweep key '{}'{}; allowed: {}", toml_where(file, node), key.str(),
                                     did_you_mean(std::string(key.str()), allowed), join(allowed, ", ")));
   Sweep s;
   s.file = file;
@@ -76,24 +67,24 @@ Sweep read_sweep(const fs::path& file) {
   if (!base) throw ConfigError(fmt::format("{}:1:1: a sweep needs base = \"EXPERIMENT.toml\"", file.string()));
   s.base = fs::path(base->get()).is_absolute() ? fs::path(base->get()) : file.parent_path() / base->get();
   if (!fs::exists(s.base))
-    throw ConfigError(fmt::format("{}: base experiment {} does not exist", where(file, *base), s.base.string()));
+    throw ConfigError(fmt::format("{}: base experiment {} does not exist", toml_where(file, *base), s.base.string()));
   if (const auto* mode = root.get("mode")) {
     if (!mode->is_string() || (mode->as_string()->get() != "grid" && mode->as_string()->get() != "zip"))
-      throw ConfigError(fmt::format("{}: mode must be \"grid\" or \"zip\"", where(file, *mode)));
+      throw ConfigError(fmt::format("{}: mode must be \"grid\" or \"zip\"", toml_where(file, *mode)));
     s.mode = mode->as_string()->get();
   }
   if (const auto* seeds = root.get("seeds")) {
-    if (!seeds->is_array()) throw ConfigError(fmt::format("{}: seeds must be an array of integers", where(file, *seeds)));
+    if (!seeds->is_array()) throw ConfigError(fmt::format("{}: seeds must be an array of integers", toml_where(file, *seeds)));
     for (const auto& v : *seeds->as_array()) {
       if (!v.is_integer() || v.as_integer()->get() < 0)
-        throw ConfigError(fmt::format("{}: seeds must be non-negative integers", where(file, v)));
+        throw ConfigError(fmt::format("{}: seeds must be non-negative integers", toml_where(file, v)));
       s.seeds.push_back(v.as_integer()->get());
     }
   }
   if (const auto* set = root.get("set")) {
-    if (!set->is_array()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", where(file, *set)));
+    if (!set->is_array()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", toml_where(file, *set)));
     for (const auto& v : *set->as_array()) {
-      if (!v.is_string()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", where(file, v)));
+      if (!v.is_string()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", toml_where(file, v)));
       s.set.push_back(v.as_string()->get());
     }
   }
@@ -112,8 +103,8 @@ Sweep read_sweep(const fs::path& file) {
     for (const auto& [key, node_ptr] : ordered) {
       const toml::node& node = *node_ptr;
       if (!node.is_array() || node.as_array()->empty())
-        throw ConfigError(fmt::format("{}: axis '{}' must be a non-empty array of values", where(file, node), key));
-      SweepAxis axis{key, {}, where(file, node)};
+        throw ConfigError(fmt::format("{}: axis '{}' must be a non-empty array of values", toml_where(file, node), key));
+      SweepAxis axis{key, {}, toml_where(file, node)};
       for (const auto& v : *node.as_array()) axis.values.push_back(toml_text(v));
       s.axes.push_back(axis);
     }

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "ganrig/error.hpp"
+#include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
 
 namespace fs = std::filesystem;
@@ -18,22 +19,18 @@ namespace ganrig::study {
 
 namespace {
 
-std::string where(const fs::path& file, const toml::node& node) {
-  return fmt::format("{}:{}:{}", file.string(), node.source().begin.line, node.source().begin.column);
-}
-
 void check_keys(const fs::path& file, const toml::table& t, const std::vector<std::string>& allowed,
                 const std::string& what) {
   for (const auto& [key, node] : t)
     if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end())
-      throw ConfigError(fmt::format("{}: unknown {} key '{}'{}; allowed: {}", where(file, node), what, key.str(),
+      throw ConfigError(fmt::format("{}: unknown {} key '{}'{}; allowed: {}", toml_where(file, node), what, key.str(),
                                     did_you_mean(std::string(key.str()), allowed), join(allowed, ", ")));
 }
 
 std::string required_string(const fs::path& file, const toml::table& t, const std::string& key) {
   const auto* v = t.get(key);
   if (!v || !v->is_string())
-    throw ConfigError(fmt::format("{}: '{}' must be a string", v ? where(file, *v) : where(file, t), key));
+    throw ConfigError(fmt::format("{}: '{}' must be a string", v ? toml_where(file, *v) : toml_where(file, t), key));
   return v->as_string()->get();
 }
 
@@ -66,13 +63,7 @@ std::string relative_link(const fs::path& target, const fs::path& from_folder) {
 }  // namespace
 
 TableSpec read_table(const fs::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line, e.source().begin.column,
-                                  e.description()));
-  }
+  const toml::table root = read_toml_file(file);
   check_keys(file, root, {"title", "note", "readme", "rows", "columns"}, "table");
   TableSpec t;
   t.file = fs::absolute(file);
@@ -88,7 +79,7 @@ TableSpec read_table(const fs::path& file) {
     throw ConfigError(fmt::format("{}: a table needs [[rows]] and [[columns]]", file.string()));
   for (const auto& node : *columns) {
     const auto* c = node.as_table();
-    if (!c) throw ConfigError(fmt::format("{}: [[columns]] entries are tables", where(file, node)));
+    if (!c) throw ConfigError(fmt::format("{}: [[columns]] entries are tables", toml_where(file, node)));
     check_keys(file, *c, {"label", "source", "metric", "field", "select", "kimg", "scale", "digits", "relative"}, "column");
     TableColumn col;
     col.label = required_string(file, *c, "label");
@@ -96,12 +87,12 @@ TableSpec read_table(const fs::path& file) {
     const std::vector<std::string> sources = {"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G",
                                               "params_D"};
     if (std::find(sources.begin(), sources.end(), col.source) == sources.end())
-      throw ConfigError(fmt::format("{}: source must be one of {}", where(file, *c->get("source")), join(sources, ", ")));
+      throw ConfigError(fmt::format("{}: source must be one of {}", toml_where(file, *c->get("source")), join(sources, ", ")));
     if (col.source == "metric") col.metric = required_string(file, *c, "metric");
     col.field = (*c)["field"].value_or<std::string>("value");
     col.select = (*c)["select"].value_or<std::string>("final");
     if (col.select != "final" && col.select != "best" && col.select != "kimg")
-      throw ConfigError(fmt::format("{}: select must be final, best or kimg", where(file, *c->get("select"))));
+      throw ConfigError(fmt::format("{}: select must be final, best or kimg", toml_where(file, *c->get("select"))));
     col.kimg = (*c)["kimg"].value_or(0.0);
     col.scale = (*c)["scale"].value_or(1.0);
     col.digits = static_cast<int>((*c)["digits"].value_or<std::int64_t>(3));
@@ -112,13 +103,13 @@ TableSpec read_table(const fs::path& file) {
   for (const auto& c : t.columns) labels.insert(c.label);
   for (const auto& node : *rows) {
     const auto* r = node.as_table();
-    if (!r) throw ConfigError(fmt::format("{}: [[rows]] entries are tables", where(file, node)));
+    if (!r) throw ConfigError(fmt::format("{}: [[rows]] entries are tables", toml_where(file, node)));
     check_keys(file, *r, {"label", "experiment", "seeds", "set", "paper"}, "row");
     TableRow row;
     row.label = required_string(file, *r, "label");
     row.experiment = fs::weakly_canonical(t.file.parent_path() / required_string(file, *r, "experiment"));
     if (!fs::exists(row.experiment))
-      throw ConfigError(fmt::format("{}: experiment {} does not exist", where(file, *r->get("experiment")),
+      throw ConfigError(fmt::format("{}: experiment {} does not exist", toml_where(file, *r->get("experiment")),
                                     row.experiment.string()));
     if (const auto* seeds = r->get_as<toml::array>("seeds"))
       for (const auto& s : *seeds) row.seeds.push_back(s.value_or<std::int64_t>(0));
@@ -128,7 +119,7 @@ TableSpec read_table(const fs::path& file) {
     if (const auto* paper = r->get_as<toml::table>("paper"))
       for (const auto& [key, value] : *paper) {
         if (!labels.count(std::string(key.str())))
-          throw ConfigError(fmt::format("{}: paper value for '{}', which is not a column label{}", where(file, value),
+          throw ConfigError(fmt::format("{}: paper value for '{}', which is not a column label{}", toml_where(file, value),
                                         key.str(), did_you_mean(std::string(key.str()), {labels.begin(), labels.end()})));
         row.paper[std::string(key.str())] = cell_text(value);
       }
