@@ -121,6 +121,16 @@ const Registry& plugin_registry() {
   return registry;
 }
 
+std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, const std::vector<std::string>& overrides) {
+  auto e = std::make_unique<Experiment>();
+  add_build_plugins(e->registry);
+  add_test_components(e->registry);
+  e->config = load_config_file(fixture(relative));
+  apply_overrides(e->config, overrides);
+  validate_experiment(e->config, e->registry);
+  return e;
+}
+
 std::vector<nlohmann::json> read_stats(const fs::path& run_dir) {
   std::vector<nlohmann::json> lines;
   std::ifstream in(run_dir / "stats.jsonl");

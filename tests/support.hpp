@@ -2,6 +2,7 @@
 // Shared test helpers: a registry with the built plugins and a synthetic dataset, fixture paths,
 // temporary folders.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/config.hpp"
 #include "ganrig/registry.hpp"
+#include "ganrig/train/experiment.hpp"
 
 namespace ganrig::test {
 
@@ -25,6 +27,10 @@ std::filesystem::path temp_dir(const std::string& name);
 void add_build_plugins(Registry& registry);
 void add_test_components(Registry& registry);
 const Registry& plugin_registry();
+
+// An experiment from a fixture file (relative to tests/fixtures) with --set overrides, validated
+// against the build's plugins and the test components.
+std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, const std::vector<std::string>& overrides = {});
 
 // The lines of a run folder's stats.jsonl, parsed.
 std::vector<nlohmann::json> read_stats(const std::filesystem::path& run_dir);

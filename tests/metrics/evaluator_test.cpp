@@ -43,13 +43,7 @@ std::size_t files_in(const fs::path& folder) {
 }
 
 std::unique_ptr<Experiment> tiny(const std::vector<std::string>& overrides) {
-  auto e = std::make_unique<Experiment>();
-  test::add_build_plugins(e->registry);
-  test::add_test_components(e->registry);
-  e->config = load_config_file(test::fixture("train/tiny.toml"));
-  apply_overrides(e->config, overrides);
-  validate_experiment(e->config, e->registry);
-  return e;
+  return test::fixture_experiment("train/tiny.toml", overrides);
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& file) {

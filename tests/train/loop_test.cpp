@@ -17,13 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::unique_ptr<Experiment> tiny(const std::vector<std::string>& overrides = {}) {
-  auto e = std::make_unique<Experiment>();
-  test::add_build_plugins(e->registry);
-  test::add_test_components(e->registry);
-  e->config = load_config_file(test::fixture("train/tiny.toml"));
-  apply_overrides(e->config, overrides);
-  validate_experiment(e->config, e->registry);
-  return e;
+  return test::fixture_experiment("train/tiny.toml", overrides);
 }
 
 TrainOptions options_for(const fs::path& dir) {

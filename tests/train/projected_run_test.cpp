@@ -13,12 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 void short_run(const std::vector<std::string>& overrides, const std::string& name) {
-  auto e = std::make_unique<Experiment>();
-  test::add_build_plugins(e->registry);
-  test::add_test_components(e->registry);
-  e->config = load_config_file(test::fixture("train/tiny_pg.toml"));
-  apply_overrides(e->config, overrides);
-  validate_experiment(e->config, e->registry);
+  auto e = test::fixture_experiment("train/tiny_pg.toml", overrides);
   TrainOptions o;
   o.run_dir = test::temp_dir(name);
   o.quiet = true;
