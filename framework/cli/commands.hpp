@@ -62,7 +62,6 @@ struct TableCommand {
   std::string id;           // a table id (experiments/*/tables/<id>.toml) or a table file
   std::string run_root = "runs";
   bool check = false;       // only compare the README block with the committed CSV
-  bool collect = true;      // read runs and rewrite the CSV (false: render from the CSV)
   CommonOptions common;
 };
 int table(const TableCommand& command);

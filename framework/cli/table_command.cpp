@@ -13,18 +13,13 @@
 #include "ganrig/study/table.hpp"
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
+#include "ganrig/train/run_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ganrig::cli {
 
 namespace {
-
-std::string science(const std::string& toml_text) {
-  Config parsed;
-  parsed.root = toml::parse(toml_text);
-  return to_toml(parsed, false, {"exec"});
-}
 
 std::optional<double> metric_value(const study::RunInfo& run, const study::TableColumn& c) {
   std::optional<double> chosen;
@@ -72,11 +67,11 @@ int table(const TableCommand& command) {
       options.overrides.push_back(fmt::format("experiment.seed={}", seed));
       options.plugin_paths = command.common.plugin_paths;
       auto experiment = load_experiment(options);
-      const std::string expected = science(to_toml(experiment->config, false));
+      const std::string expected = science_config(to_toml(experiment->config, false));
       // The newest finished run whose science config is this row's, at this seed.
       std::optional<study::RunInfo> found;
       for (const auto& run : study::runs_of(command.run_root, experiment->name()))
-        if (run.finished && science(run.config_text) == expected) found = run;
+        if (run.finished && science_config(run.config_text) == expected) found = run;
       if (!found) {
         std::cout << fmt::format("  {} seed {}: no finished run in {}/{}\n", row.label, seed,
                                  command.run_root, experiment->name());

@@ -157,7 +157,6 @@ class InceptionDetector : public ganrig::Detector {
     device_ = device;
     net_->to(device);
   }
-  InceptionV3& net() { return net_; }
 
  private:
   bool mixed5_;

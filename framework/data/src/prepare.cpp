@@ -76,39 +76,36 @@ void check_sha256(const fs::path& file, const std::string& expected, const std::
                             actual, expected, what));
 }
 
+// The file a download produces, found by name (npm: <scope-name>-<version>.tgz; apt:
+// <package>_<version, ':' as %3a>_<arch>.deb), or empty when it is not there.
+fs::path downloaded_file(const Recipe& r, const fs::path& downloads) {
+  if (r.source.registry == "npm") {
+    std::string stem = r.source.package;
+    if (!stem.empty() && stem[0] == '@') stem = stem.substr(1);
+    std::replace(stem.begin(), stem.end(), '/', '-');
+    const fs::path file = downloads / (stem + "-" + r.source.version + ".tgz");
+    return fs::exists(file) ? file : fs::path();
+  }
+  std::string version = r.source.version;
+  for (std::size_t at; (at = version.find(':')) != std::string::npos;) version.replace(at, 1, "%3a");
+  const std::string prefix = r.source.package + "_" + version + "_";
+  for (const auto& e : fs::directory_iterator(downloads))
+    if (e.path().filename().string().rfind(prefix, 0) == 0 && e.path().extension() == ".deb") return e.path();
+  return {};
+}
+
 fs::path download(const Recipe& r, const fs::path& downloads, const PrepareProgress& progress) {
   fs::create_directories(downloads);
   const std::string spec = r.source.registry == "npm" ? r.source.package + "@" + r.source.version
                                                       : r.source.package + "=" + r.source.version;
-  // A previous download with the right sha256 is reused.
-  for (const auto& e : fs::directory_iterator(downloads)) {
-    const std::string n = e.path().filename().string();
-    std::string stem = r.source.package;
-    if (!stem.empty() && stem[0] == '@') stem = stem.substr(1);
-    std::replace(stem.begin(), stem.end(), '/', '-');
-    const bool candidate = r.source.registry == "npm" ? n == stem + "-" + r.source.version + ".tgz"
-                                                      : n.rfind(r.source.package + "_", 0) == 0 && e.path().extension() == ".deb";
-    if (candidate && sha256_file(e.path()) == r.source.sha256) return e.path();
-  }
+  // A previous download is reused when its sha256 is right (each file is hashed once).
+  fs::path file = downloaded_file(r, downloads);
+  if (!file.empty() && sha256_file(file) == r.source.sha256) return file;
   if (progress) progress(fmt::format("downloading {} ({})", spec, r.source.registry));
-  fs::path file;
-  if (r.source.registry == "npm") {
-    const std::string out = run({"npm", "pack", "--silent", spec}, downloads);
-    std::string name;
-    std::istringstream lines(out);
-    for (std::string l; std::getline(lines, l);)
-      if (!l.empty()) name = l;
-    file = downloads / name;
-  } else {
-    run({"apt-get", "download", "-q", spec}, downloads);
-    for (const auto& e : fs::directory_iterator(downloads))
-      if (e.path().filename().string().rfind(r.source.package + "_", 0) == 0 && e.path().extension() == ".deb" &&
-          sha256_file(e.path()) == r.source.sha256)
-        file = e.path();
-    if (file.empty())
-      throw Error(fmt::format("apt-get download {} gave no file with the recipe's sha256 {}", spec, r.source.sha256));
-  }
-  if (!fs::exists(file)) throw Error(fmt::format("{} produced no file {}", spec, file.string()));
+  if (r.source.registry == "npm") run({"npm", "pack", "--silent", spec}, downloads);
+  else run({"apt-get", "download", "-q", spec}, downloads);
+  file = downloaded_file(r, downloads);
+  if (file.empty()) throw Error(fmt::format("{} produced no file in {}", spec, downloads.string()));
   check_sha256(file, r.source.sha256, spec);
   return file;
 }

@@ -62,6 +62,7 @@ struct Evaluator::DetectorState {
   std::int64_t num_generated = 0;  // the most any metric on this detector needs
   RealFeatures real;
   bool real_ready = false;
+  std::map<std::string, nlohmann::json> noise_floors;  // by metric name: the reals never change
 };
 
 Evaluator::Evaluator(const Registry& registry, const Config& config, const Dataset& dataset, EvalSettings settings,
@@ -146,7 +147,9 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
     r.values = compare(spec, real, fake);
     if (spec.family == "fid") r.value = r.values["fid"].get<double>();
     if (spec.family == "kid") r.value = r.values["kid"].get<double>();
-    if (settings_.noise_floor && real.size(0) >= 4) {
+    if (settings_.noise_floor && real.size(0) >= 4 && state.noise_floors.count(spec.name)) {
+      r.noise_floor = state.noise_floors.at(spec.name);
+    } else if (settings_.noise_floor && real.size(0) >= 4) {
       // Real half vs real half, split by a fixed permutation: what no generator can beat at this size.
       auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
       const torch::Tensor perm = torch::randperm(real.size(0), gen, torch::kLong);
@@ -157,6 +160,7 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
         r.noise_floor = compare(spec, a, b);
         if (spec.family != "pr") r.noise_floor["value"] = r.noise_floor[spec.family];
         r.noise_floor["images_per_half"] = half;
+        state.noise_floors[spec.name] = r.noise_floor;
       }
     }
     r.protocol = {{"detector", spec.detector},

@@ -153,7 +153,6 @@ Sweep read_sweep(const fs::path& file) {
       for (std::size_t a = 0; a < s.axes.size(); ++a) {
         const auto& axis = s.axes[a];
         run.overrides.push_back(axis.key + "=" + axis.values[combo[a]]);
-        run.axis_values.push_back(axis.values[combo[a]]);
         const std::string name = last_parts[last_part(axis.key)] > 1 ? axis.key : last_part(axis.key);
         parts.push_back(name + "-" + labels[a][combo[a]]);
       }

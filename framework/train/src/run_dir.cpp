@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
 
@@ -112,6 +113,12 @@ std::string env_json(const std::string& device, const std::string& command_line,
       {"pretrained_weights", pretrained},
   };
   return env.dump(2) + "\n";
+}
+
+std::string science_config(const std::string& toml_text) {
+  Config parsed;
+  parsed.root = toml::parse(toml_text);
+  return to_toml(parsed, false, {"exec"});
 }
 
 }  // namespace ganrig

@@ -104,13 +104,6 @@ std::string first_difference(const std::string& a, const std::string& b) {
   }
 }
 
-// The config as compared on resume: everything but [exec] (execution details may change).
-std::string science_text(const std::string& toml_text) {
-  Config parsed;
-  parsed.root = toml::parse(toml_text);
-  return to_toml(parsed, false, {"exec"});
-}
-
 // Drops stats lines written after the checkpoint we resume from (a kill between them).
 void truncate_stats(const fs::path& file, std::int64_t last_tick) {
   if (!fs::exists(file)) return;
@@ -256,7 +249,7 @@ class Loop {
       progress_.line("metric " + summary(r));
       if (r.metric == best_metric_ && r.value && (!best_value_ || *r.value < *best_value_)) {
         best_value_ = r.value;
-        write_checkpoint(options_.run_dir / "best.pt", checkpoint_parts());
+        write_best(snapshot_here);
         progress_.line(fmt::format("best.pt: {} = {:.4g} at {:.3f} kimg", r.metric, *r.value, cur_nimg_ / 1000.0));
       }
     }
@@ -340,7 +333,7 @@ class Loop {
 
   void resume(const fs::path& file) {
     const std::string saved = read_checkpoint_config(file);
-    const std::string difference = first_difference(science_text(saved), science_text(config_text_));
+    const std::string difference = first_difference(science_config(saved), science_config(config_text_));
     if (!difference.empty()) {
       if (!options_.force)
         throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume "
@@ -373,6 +366,19 @@ class Loop {
     const fs::path file = options_.run_dir / "checkpoints" / fmt::format("snapshot-{:09d}.pt", cur_nimg_);
     write_checkpoint(file, checkpoint_parts(), options_.checkpoint_fault);
     last_checkpoint_ = file;
+  }
+
+  // best.pt: a copy of the snapshot just written at this point, or a new checkpoint when there is
+  // none (temporary file + rename either way, so a kill leaves the previous best.pt intact).
+  void write_best(bool snapshot_here) {
+    const fs::path best = options_.run_dir / "best.pt";
+    if (!snapshot_here) {
+      write_checkpoint(best, checkpoint_parts());
+      return;
+    }
+    const fs::path temporary = best.string() + ".tmp";
+    fs::copy_file(last_checkpoint_, temporary, fs::copy_options::overwrite_existing);
+    fs::rename(temporary, best);
   }
 
   CheckpointParts checkpoint_parts() {

@@ -27,7 +27,6 @@ struct SweepAxis {
 struct SweepRun {
   std::vector<std::string> overrides;  // --set arguments, fixed ones first, then axes, then the seed
   std::string desc;                    // run folder suffix
-  std::vector<std::string> axis_values;  // TOML text per axis (for listings)
   std::int64_t seed = 0;
 };
 

@@ -19,6 +19,10 @@ std::string describe_overrides(const std::vector<std::string>& overrides);
 
 bool is_run_dir(const std::filesystem::path& path);
 
+// The part of a resolved config that defines the science: everything but [exec], as TOML text.
+// Resuming compares it; tables match runs to rows by it.
+std::string science_config(const std::string& toml_text);
+
 // plugins.json: name, version, file and sha256 of every loaded plugin.
 std::string plugins_json(const Registry& registry);
 
