@@ -27,6 +27,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libtorch-dev                    # LibTorch 1.13.1 (CPU)
   libopenblas0-pthread            # BLAS for LibTorch's matrix products (the reference BLAS is ~16x slower)
+  libjemalloc-dev                 # the training process's allocator (tools/bench/README.md)
   libboost-dev                    # Boost.DLL (header-only with std::filesystem)
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libssl-dev zlib1g-dev

@@ -235,7 +235,8 @@ nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
           {"peak_rss_mib", r.peak_rss_mib},
           {"peak_cuda_mib", r.peak_cuda_mib},
           {"device", r.device},
-          {"threads", r.threads}};
+          {"threads", r.threads},
+          {"precision", r.precision}};
 }
 
 }  // namespace
@@ -244,7 +245,9 @@ int bench(const BenchCommand& command) {
   if (command.json) {
     if (command.experiments.size() != 1) throw Error("bench --json takes exactly one experiment");
     auto experiment = load_experiment(experiment_options(command.experiments[0], command.common));
-    const BenchResult r = ganrig::bench(*experiment, command.warmup, command.iterations);
+    const BenchResult r = ganrig::bench(*experiment, command.warmup, command.iterations,
+                                        command.profile ? command.profile_iterations : 0);
+    if (command.profile) std::cout << r.profile;
     std::cout << "BENCH " << bench_json(r, experiment->name()).dump() << std::endl;
     return 0;
   }
@@ -254,6 +257,7 @@ int bench(const BenchCommand& command) {
   for (const auto& file : command.experiments) {
     std::string cmd = shell_quote(self) + " bench --json " + shell_quote(file) +
                       fmt::format(" --iterations {} --warmup {}", command.iterations, command.warmup);
+    if (command.profile) cmd += fmt::format(" --profile --profile-iterations {}", command.profile_iterations);
     for (const auto& s : command.common.overrides) cmd += " --set " + shell_quote(s);
     for (const auto& p : command.common.plugin_paths) cmd += " --plugin-path " + shell_quote(p.string());
     std::cerr << "bench: " << file << " (" << command.warmup << " warm-up + " << command.iterations
@@ -266,6 +270,7 @@ int bench(const BenchCommand& command) {
     }
     const auto at = output.find("BENCH ");
     if (at == std::string::npos) throw Error(fmt::format("bench of {} printed no result:\n{}", file, output));
+    if (command.profile) std::cout << file << "\n" << output.substr(0, at);
     rows.push_back(nlohmann::json::parse(output.substr(at + 6, output.find('\n', at) - at - 6)));
   }
   const bool cuda = std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r["peak_cuda_mib"].template get<double>() > 0; });

@@ -35,6 +35,8 @@ struct BenchCommand {
   std::int64_t iterations = 5;
   std::int64_t warmup = 2;
   bool json = false;  // one experiment, in this process, one JSON line (used by the table mode)
+  bool profile = false;               // time per phase and top operators after the timed iterations
+  std::int64_t profile_iterations = 2;
 };
 int bench(const BenchCommand& command);
 

@@ -8,20 +8,20 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "ganrig/cpu_runtime.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/train/trainer.hpp"
 
-namespace {
-
-// glibc hands freed memory back to the kernel eagerly; with tensors allocated and freed every step
-// that cost 19-28% of CPU time in a reference step. Keep freed memory in the process instead.
-void tune_allocator() {
-  const char* off = std::getenv("GANRIG_NO_MALLOC_TUNING");
-  if (off && *off && std::string(off) != "0") return;
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);    // the largest glibc allows; larger blocks still mmap
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);  // never trim the heap top below 1 GiB of free space
-  mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+#ifdef GANRIG_WITH_JEMALLOC
+// jemalloc reads this at start: keep freed pages in the process instead of purging them after 10 s
+// (a training step frees and reallocates the same large blocks every iteration; each purged page
+// would fault back in). MALLOC_CONF in the environment overrides it.
+extern "C" {
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 }
+#endif
+
+namespace {
 
 void add_common(CLI::App* app, ganrig::cli::CommonOptions& common) {
   app->add_option("--set", common.overrides, "Override a key: --set train.batch=32 (VALUE is TOML; a bare word is a string)")
@@ -54,7 +54,7 @@ int run_data_tool(const std::vector<std::string>& args) {
 }
 
 int main(int argc, char** argv) {
-  tune_allocator();
+  ganrig::tune_cpu_runtime();
   CLI::App app{"ganrig: few-shot image GAN research framework on LibTorch"};
   app.require_subcommand(1);
 
@@ -101,6 +101,11 @@ int main(int argc, char** argv) {
   bench_app->add_option("--iterations", bench.iterations, "Timed iterations (default 5)");
   bench_app->add_option("--warmup", bench.warmup, "Untimed iterations first (default 2)");
   bench_app->add_flag("--json", bench.json, "One experiment in this process, printed as one JSON line");
+  bench_app->add_flag("--profile", bench.profile,
+                      "Then profile more iterations: time per phase (G/D forward, backward, optimizer, EMA, data, "
+                      "augment, projector) and the top operators (LibTorch's autograd profiler)");
+  bench_app->add_option("--profile-iterations", bench.profile_iterations, "Iterations to profile (default 2)")
+      ->check(CLI::PositiveNumber);
 
   ganrig::cli::EvalCommand eval;
   auto* eval_app = app.add_subcommand("eval", "Evaluate a run's latest snapshot (or a checkpoint) with FID / KID / PR");

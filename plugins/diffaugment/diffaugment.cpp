@@ -22,34 +22,43 @@ torch::Tensor colour(torch::Tensor x) {
   return (x - image_mean) * (per_sample_uniform(x) + 0.5) + image_mean;
 }
 
-// Shift by up to ratio * size pixels in each direction, zero-filled.
+// Shift by up to ratio * size pixels in each direction, zero-filled. The official code gathers
+// from the zero-padded image with [B, H, W] index grids; here two gathers (rows, then columns)
+// with [B, 1, H, 1] and [B, 1, 1, W] indices broadcast over the rest: the same pixels, the same
+// random draws, no large index tensors (tested against the grid version).
 torch::Tensor translation(const torch::Tensor& x, double ratio) {
-  using torch::indexing::Slice;
-  const auto b = x.size(0), h = x.size(2), w = x.size(3);
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   const auto shift_x = static_cast<std::int64_t>(h * ratio + 0.5), shift_y = static_cast<std::int64_t>(w * ratio + 0.5);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(x.device());
   const auto tx = torch::randint(-shift_x, shift_x + 1, {b, 1, 1}, long_options);
   const auto ty = torch::randint(-shift_y, shift_y + 1, {b, 1, 1}, long_options);
-  auto grids = torch::meshgrid({torch::arange(b, long_options), torch::arange(h, long_options), torch::arange(w, long_options)}, "ij");
-  const auto gx = torch::clamp(grids[1] + tx + 1, 0, h + 1);
-  const auto gy = torch::clamp(grids[2] + ty + 1, 0, w + 1);
-  const auto padded = torch::constant_pad_nd(x, {1, 1, 1, 1}).permute({0, 2, 3, 1}).contiguous();
-  return padded.index({grids[0], gx, gy}).permute({0, 3, 1, 2});
+  // Row i of the output reads padded row clamp(i + tx + 1, 0, h + 1) (0 and h + 1 are zeros).
+  const auto rows = torch::clamp(torch::arange(h, long_options).view({1, 1, h, 1}) + tx.view({b, 1, 1, 1}) + 1, 0, h + 1);
+  const auto cols = torch::clamp(torch::arange(w, long_options).view({1, 1, 1, w}) + ty.view({b, 1, 1, 1}) + 1, 0, w + 1);
+  const auto padded = torch::constant_pad_nd(x, {1, 1, 1, 1});
+  const auto shifted_rows = torch::gather(padded, 2, rows.expand({b, c, h, w + 2}));
+  return torch::gather(shifted_rows, 3, cols.expand({b, c, h, w}));
 }
 
-// Zero one square of ratio * size per sample, at a random centre.
+// Zero one square of ratio * size per sample, at a random centre. The official code writes zeros
+// through [B, cx, cy] index grids clamped to the image; the clamped grid covers exactly the rows
+// [clamp(o - cx/2), clamp(o - cx/2 + cx - 1)] (and likewise columns), so the mask is two range
+// tests broadcast against each other (tested against the grid version).
 torch::Tensor cutout(const torch::Tensor& x, double ratio) {
   const auto b = x.size(0), h = x.size(2), w = x.size(3);
   const auto cx = static_cast<std::int64_t>(h * ratio + 0.5), cy = static_cast<std::int64_t>(w * ratio + 0.5);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(x.device());
-  const auto ox = torch::randint(0, h + (1 - cx % 2), {b, 1, 1}, long_options);
-  const auto oy = torch::randint(0, w + (1 - cy % 2), {b, 1, 1}, long_options);
-  auto grids = torch::meshgrid({torch::arange(b, long_options), torch::arange(cx, long_options), torch::arange(cy, long_options)}, "ij");
-  const auto gx = torch::clamp(grids[1] + ox - cx / 2, 0, h - 1);
-  const auto gy = torch::clamp(grids[2] + oy - cy / 2, 0, w - 1);
-  auto mask = torch::ones({b, h, w}, x.options());
-  mask.index_put_({grids[0], gx, gy}, torch::zeros({}, x.options()));
-  return x * mask.unsqueeze(1);
+  const auto ox = torch::randint(0, h + (1 - cx % 2), {b, 1, 1}, long_options).view({b, 1, 1, 1});
+  const auto oy = torch::randint(0, w + (1 - cy % 2), {b, 1, 1}, long_options).view({b, 1, 1, 1});
+  auto covered = [&](const torch::Tensor& offset, std::int64_t size, std::int64_t extent, torch::IntArrayRef shape) {
+    const auto first = torch::clamp(offset - size / 2, 0, extent - 1);
+    const auto last = torch::clamp(offset - size / 2 + size - 1, 0, extent - 1);
+    const auto at = torch::arange(extent, long_options).view(shape);
+    return (at >= first).logical_and_(at <= last);
+  };
+  if (cx == 0 || cy == 0) return x;  // an empty square (the official grid is empty too)
+  const auto hole = covered(ox, cx, h, {1, 1, h, 1}).logical_and(covered(oy, cy, w, {1, 1, 1, w}));
+  return x * torch::logical_not(hole).to(x.scalar_type());
 }
 
 class DiffAugment : public ganrig::Augment {

@@ -10,6 +10,7 @@
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/frozen_conv_bn.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/weight_file.hpp"
 
@@ -20,33 +21,20 @@ namespace fs = std::filesystem;
 
 constexpr const char* kWeightsFile = "weights/tf_efficientnet_lite0-timm-0.5.4.bin";
 
-// TensorFlow 'same' padding for one dimension: total = max((ceil(n/s) - 1) s + k - n, 0), the
-// extra pixel on the right/bottom.
-std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t n, std::int64_t k, std::int64_t s) {
-  const std::int64_t total = std::max<std::int64_t>(((n + s - 1) / s - 1) * s + k - n, 0);
-  return {total / 2, total - total / 2};
-}
-
-class ConvBNImpl : public torch::nn::Module {
+// timm's Conv2dSame + BatchNorm(eps 1e-3) [+ ReLU6], frozen (BN folded into the convolution),
+// loaded by timm's state-dict names.
+class ConvBNImpl : public ganrig::FrozenConvBNImpl {
  public:
   ConvBNImpl(std::string name, std::string bn, std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride,
              bool depthwise, bool act)
-      : name_(std::move(name)), bn_(std::move(bn)), k_(k), stride_(stride), groups_(depthwise ? in : 1), act_(act) {
-    weight = register_parameter("weight", torch::empty({out, depthwise ? 1 : in, k, k}));
-    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-    gamma = register_parameter("gamma", torch::ones({out}));
-    beta = register_parameter("beta", torch::zeros({out}));
-    mean = register_buffer("running_mean", torch::zeros({out}));
-    var = register_buffer("running_var", torch::ones({out}));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    const auto [top, bottom] = same_padding(x.size(2), k_, stride_);
-    const auto [left, right] = same_padding(x.size(3), k_, stride_);
-    if (top || bottom || left || right) x = torch::constant_pad_nd(x, {left, right, top, bottom});
-    x = torch::conv2d(x, weight, torch::Tensor(), torch::IntArrayRef{stride_, stride_}, torch::IntArrayRef{0, 0}, torch::IntArrayRef{1, 1}, groups_);
-    x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, 1e-3, false);
-    return act_ ? torch::clamp(x, 0.0, 6.0) : x;
-  }
+      : FrozenConvBNImpl(ganrig::FrozenConvBNOptions(in, out, k)
+                             .stride(stride)
+                             .depthwise(depthwise)
+                             .relu6(act)
+                             .eps(1e-3)
+                             .tf_same_padding(true)),
+        name_(std::move(name)),
+        bn_(std::move(bn)) {}
   void load(const ganrig::WeightFile& f) {
     torch::NoGradGuard no_grad;
     weight.copy_(f.get(name_ + ".weight", weight.sizes().vec()));
@@ -55,12 +43,9 @@ class ConvBNImpl : public torch::nn::Module {
     mean.copy_(f.get(bn_ + ".running_mean", mean.sizes().vec()));
     var.copy_(f.get(bn_ + ".running_var", var.sizes().vec()));
   }
-  torch::Tensor weight, gamma, beta, mean, var;
 
  private:
   std::string name_, bn_;
-  std::int64_t k_, stride_, groups_;
-  bool act_;
 };
 TORCH_MODULE(ConvBN);
 
@@ -83,7 +68,7 @@ class BlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input) {
     torch::Tensor x = input;
     for (auto& l : layers_) x = l->forward(x);
-    return skip_ ? x + input : x;
+    return skip_ ? x.add_(input) : x;  // in place: nothing saved the block's output for backward
   }
   void load(const ganrig::WeightFile& f) {
     for (auto& l : layers_) l->load(f);

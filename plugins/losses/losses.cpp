@@ -17,11 +17,10 @@ class Hinge : public ganrig::Loss {
     return -logits.mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
-    // Real and fake pass separately, so BatchNorm statistics are per kind (as Projected GAN).
-    const torch::Tensor real = in.discriminator.forward(in.real);
-    const torch::Tensor fake = in.discriminator.forward(fakes_for_d(in));
-    in.stats.add("D/real", real.mean().item<double>());
-    in.stats.add("D/fake", fake.mean().item<double>());
+    // Fake, then real, as separate batches for D's BatchNorm (Projected GAN's order).
+    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real);
+    in.stats.add("D/real", real.detach().mean());
+    in.stats.add("D/fake", fake.detach().mean());
     return torch::relu(1.0 - real).mean() + torch::relu(1.0 + fake).mean();
   }
 };
@@ -33,10 +32,9 @@ class NonSaturating : public ganrig::Loss {
     return torch::softplus(-logits).mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
-    const torch::Tensor real = in.discriminator.forward(in.real);
-    const torch::Tensor fake = in.discriminator.forward(fakes_for_d(in));
-    in.stats.add("D/real", real.mean().item<double>());
-    in.stats.add("D/fake", fake.mean().item<double>());
+    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real);
+    in.stats.add("D/real", real.detach().mean());
+    in.stats.add("D/fake", fake.detach().mean());
     return torch::softplus(-real).mean() + torch::softplus(fake).mean();
   }
 };
@@ -53,12 +51,11 @@ class WganGp : public ganrig::Loss {
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
     const torch::Tensor fake = fakes_for_d(in);
-    const torch::Tensor real_logits = in.discriminator.forward(in.real);
-    const torch::Tensor fake_logits = in.discriminator.forward(fake);
+    const auto [real_logits, fake_logits] = in.discriminator.forward_pair(in.real, fake);
     const torch::Tensor penalty = gradient_penalty(in.discriminator, in.real, fake);
-    in.stats.add("D/real", real_logits.mean().item<double>());
-    in.stats.add("D/fake", fake_logits.mean().item<double>());
-    in.stats.add("loss/gradient_penalty", penalty.mean().item<double>());
+    in.stats.add("D/real", real_logits.detach().mean());
+    in.stats.add("D/fake", fake_logits.detach().mean());
+    in.stats.add("loss/gradient_penalty", penalty.detach().mean());
     return (fake_logits - real_logits).mean() + penalty.mean() * (lambda_ / (target_ * target_)) +
            drift_ * real_logits.square().mean();
   }

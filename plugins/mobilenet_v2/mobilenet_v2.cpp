@@ -9,6 +9,7 @@
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/frozen_conv_bn.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/weight_file.hpp"
 
@@ -19,30 +20,25 @@ namespace fs = std::filesystem;
 
 constexpr const char* kWeightsFile = "weights/mobilenet_v2-nsfwjs-4.3.0.bin";
 
-// Convolution (no bias) + inference BatchNorm (eps 1e-3) + optional ReLU6, by Keras layer names.
-class ConvBNImpl : public torch::nn::Module {
+// Convolution (no bias) + inference BatchNorm (eps 1e-3) + optional ReLU6, frozen (BN folded into
+// the convolution), loaded by Keras layer names. Stride 2: Keras ZeroPadding2D((0, 1), (0, 1)) then
+// `valid`; stride 1: `same`.
+class ConvBNImpl : public ganrig::FrozenConvBNImpl {
  public:
   ConvBNImpl(std::string conv_name, std::string bn_name, std::int64_t in, std::int64_t out, std::int64_t kernel,
              std::int64_t stride, bool depthwise, bool relu6)
-      : conv_name_(std::move(conv_name)), bn_name_(std::move(bn_name)), stride_(stride), kernel_(kernel),
-        groups_(depthwise ? in : 1), depthwise_(depthwise), relu6_(relu6) {
-    weight = register_parameter("weight", torch::empty({out, depthwise ? 1 : in, kernel, kernel}));
-    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-    gamma = register_parameter("gamma", torch::ones({out}));
-    beta = register_parameter("beta", torch::zeros({out}));
-    mean = register_buffer("moving_mean", torch::zeros({out}));
-    var = register_buffer("moving_variance", torch::ones({out}));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    std::int64_t pad = kernel_ / 2;
-    if (stride_ == 2) {
-      x = torch::constant_pad_nd(x, {0, 1, 0, 1});  // Keras ZeroPadding2D((0, 1), (0, 1)), then valid
-      pad = 0;
-    }
-    x = torch::conv2d(x, weight, torch::Tensor(), stride_, pad, 1, groups_);
-    x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, 1e-3, false);
-    return relu6_ ? torch::clamp(x, 0.0, 6.0) : x;
-  }
+      : FrozenConvBNImpl(ganrig::FrozenConvBNOptions(in, out, kernel)
+                             .stride(stride)
+                             .depthwise(depthwise)
+                             .relu6(relu6)
+                             .eps(1e-3)
+                             .padding(stride == 2 ? std::array<std::int64_t, 4>{{0, 1, 0, 1}}
+                                                  : std::array<std::int64_t, 4>{{kernel / 2, kernel / 2, kernel / 2, kernel / 2}})
+                             .mean_name("moving_mean")
+                             .var_name("moving_variance")),
+        conv_name_(std::move(conv_name)),
+        bn_name_(std::move(bn_name)),
+        depthwise_(depthwise) {}
   void load(const ganrig::WeightFile& file) {
     torch::NoGradGuard no_grad;
     const auto& s = weight.sizes();
@@ -55,12 +51,10 @@ class ConvBNImpl : public torch::nn::Module {
     mean.copy_(file.get(bn_name_ + "/moving_mean", {s[0]}));
     var.copy_(file.get(bn_name_ + "/moving_variance", {s[0]}));
   }
-  torch::Tensor weight, gamma, beta, mean, var;
 
  private:
   std::string conv_name_, bn_name_;
-  std::int64_t stride_, kernel_, groups_;
-  bool depthwise_, relu6_;
+  bool depthwise_;
 };
 TORCH_MODULE(ConvBN);
 
@@ -81,7 +75,7 @@ class InvertedResidualImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input) {
     torch::Tensor x = expand_ ? expand_->forward(input) : input;
     x = project_->forward(depthwise_->forward(x));
-    return residual_ ? x + input : x;
+    return residual_ ? x.add_(input) : x;  // in place: nothing saved the block's output for backward
   }
   void load(const ganrig::WeightFile& file) {
     if (expand_) expand_->load(file);

@@ -116,14 +116,41 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
   }
 
   torch::Tensor forward(const torch::Tensor& images) override {
+    return heads(features(prepare(images)), 0, images.size(0));
+  }
+
+  // The D phase's fakes and reals: augmented one after the other (the random draws of two
+  // forwards), then one pass of both through the frozen projector + CCM + CSM (eval mode, so each
+  // image's features do not depend on the others), and separate passes through the
+  // mini-discriminators, whose BatchNorm keeps per-kind statistics as in the official code.
+  std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second) override {
+    const std::int64_t n = first.size(0);
+    const std::vector<torch::Tensor> both = features(torch::cat({prepare(first), prepare(second)}));
+    torch::Tensor a = heads(both, 0, n);
+    return {a, heads(both, n, second.size(0))};
+  }
+
+ private:
+  // DiffAugment, then the bilinear resize to 224 below 224 (per image, so batching cannot change it).
+  torch::Tensor prepare(const torch::Tensor& images) {
     namespace F = torch::nn::functional;
+    RECORD_FUNCTION("ganrig::augment", std::vector<c10::IValue>());
     torch::Tensor x = augment_ ? augment_->forward(images) : images;
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);  // the resize then writes the projector's layout
     if (resize_224_)
       x = F::interpolate(x, F::InterpolateFuncOptions()
                                 .size(std::vector<std::int64_t>{224, 224})
                                 .mode(torch::kBilinear)
                                 .align_corners(false));
-    std::vector<torch::Tensor> features = projector_->forward(x);
+    return x;
+  }
+
+  // The frozen part in channels-last layout: oneDNN's convolutions then work on the activations
+  // as they are instead of reordering them around every layer (measured: tools/bench/README.md).
+  std::vector<torch::Tensor> features(const torch::Tensor& x) {
+    namespace F = torch::nn::functional;
+    RECORD_FUNCTION("ganrig::projector", std::vector<c10::IValue>());
+    std::vector<torch::Tensor> features = projector_->forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
     if (proj_type_ >= 1)
       for (int i = 0; i < 4; ++i) features[i] = ccm_[i]->forward(features[i]);
     if (proj_type_ == 2) {
@@ -132,12 +159,22 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
       features[1] = csm_.at(1)->forward(features[2], features[1]);
       features[0] = csm_.at(0)->forward(features[1], features[0]);
     }
+    return features;
+  }
+
+  // The mini-discriminators on images [start, start + count) of the features.
+  torch::Tensor heads(const std::vector<torch::Tensor>& features, std::int64_t start, std::int64_t count) {
+    RECORD_FUNCTION("ganrig::mini_discriminators", std::vector<c10::IValue>());
     std::vector<torch::Tensor> logits;
-    for (std::size_t i = 0; i < discs_.size(); ++i)
-      logits.push_back(discs_[i]->forward(features[i]).view({images.size(0), -1}));
+    for (std::size_t i = 0; i < discs_.size(); ++i) {
+      torch::Tensor f = features[i];
+      if (start != 0 || count != f.size(0)) f = f.narrow(0, start, count);
+      logits.push_back(discs_[i]->forward(f).reshape({count, -1}));
+    }
     return torch::cat(logits, 1);
   }
 
+ public:
   // The frozen parts stay in eval mode; the mini-discriminators' BatchNorm trains.
   void train(bool on = true) override {
     torch::nn::Module::train(on);

@@ -60,6 +60,11 @@ Schema exec_schema() {
   s.integer("batch_per_device", 0,
             "Micro-batch per device; gradients are accumulated up to [train] batch. 0 means the whole batch.")
       .at_least(0);
+  s.string("precision", "fp32",
+           "Forward-pass precision: \"fp32\" (as the papers), \"bf16\" (autocast to bfloat16; CPUs with "
+           "avx512_bf16/AMX, CUDA) or \"fp16\" (autocast to float16 with a gradient scaler; CUDA only).")
+      .one_of({"fp32", "bf16", "fp16"});
+  s.boolean("cudnn_benchmark", true, "Let cuDNN time its convolution algorithms once per shape (as the official code).");
   s.string("progress", "auto", "Progress output: a live line on a terminal, plain lines otherwise.")
       .one_of({"auto", "live", "lines"});
   s.component("sample_format", "image_sink", "png",

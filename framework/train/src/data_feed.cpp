@@ -7,7 +7,9 @@ namespace ganrig {
 DataFeed::DataFeed(const Dataset& dataset, std::uint64_t seed)
     : dataset_(dataset), rng_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
-torch::Tensor DataFeed::next(std::int64_t batch) {
+torch::Tensor DataFeed::next(std::int64_t batch) { return to_signed_float(next_uint8(batch)); }
+
+torch::Tensor DataFeed::next_uint8(std::int64_t batch) {
   const std::int64_t n = dataset_.size();
   std::vector<torch::Tensor> parts;
   std::int64_t needed = batch;
@@ -22,7 +24,7 @@ torch::Tensor DataFeed::next(std::int64_t batch) {
     needed -= take;
   }
   const torch::Tensor index = torch::cat(parts);
-  torch::Tensor images = to_signed_float(dataset_.images().index_select(0, index));
+  torch::Tensor images = dataset_.images().index_select(0, index);
   if (dataset_.xflip()) {
     const torch::Tensor flip = (torch::rand({batch}, rng_) < 0.5).view({batch, 1, 1, 1});
     images = torch::where(flip, images.flip({3}), images);

@@ -16,7 +16,8 @@ void update_ema(torch::nn::Module& ema, const torch::nn::Module& g, double beta)
   auto ema_params = ema.parameters();
   auto g_params = g.parameters();
   TORCH_CHECK(ema_params.size() == g_params.size(), "G and G_ema differ in structure");
-  for (std::size_t i = 0; i < ema_params.size(); ++i) ema_params[i].copy_(g_params[i].lerp(ema_params[i], beta));
+  // ema = lerp(g, ema, beta), written in place (the official p.lerp(p_ema, beta) without a temporary).
+  for (std::size_t i = 0; i < ema_params.size(); ++i) torch::lerp_out(ema_params[i], g_params[i], ema_params[i], beta);
   auto ema_buffers = ema.buffers();
   auto g_buffers = g.buffers();
   TORCH_CHECK(ema_buffers.size() == g_buffers.size(), "G and G_ema differ in buffers");

@@ -1,5 +1,7 @@
 #include "ganrig/train/run_dir.hpp"
 
+#include "ganrig/cpu_runtime.hpp"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -107,6 +109,7 @@ std::string env_json(const std::string& device, const std::string& command_line,
       {"cuda_available", torch::cuda::is_available()},
       {"cuda_device_count", torch::cuda::device_count()},
       {"threads", torch::get_num_threads()},
+      {"cpu_runtime", cpu_runtime_info()},
       {"hostname", host},
       {"command_line", command_line},
       {"started_at", now_iso8601()},

@@ -16,9 +16,24 @@ void TickStats::add(const std::string& name, double value) {
   ++count;
 }
 
+void TickStats::add(const std::string& name, const torch::Tensor& value) {
+  torch::NoGradGuard no_grad;
+  auto& [sum, count] = tensor_sums_[name];
+  const torch::Tensor v = value.detach().to(torch::kDouble);
+  sum = sum.defined() ? sum + v : v;
+  ++count;
+}
+
 std::map<std::string, double> TickStats::means() const {
   std::map<std::string, double> out;
   for (const auto& [name, sc] : sums_) out[name] = sc.first / static_cast<double>(sc.second);
+  for (const auto& [name, sc] : tensor_sums_) {
+    const double mean = sc.first.item<double>() / static_cast<double>(sc.second);
+    auto it = sums_.find(name);  // a name fed both ways: weight the two parts by their counts
+    out[name] = it == sums_.end() ? mean
+                                  : (it->second.first + mean * static_cast<double>(sc.second)) /
+                                        static_cast<double>(it->second.second + sc.second);
+  }
   return out;
 }
 

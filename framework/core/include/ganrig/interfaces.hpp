@@ -69,6 +69,12 @@ class Discriminator : public torch::nn::Module {
  public:
   static constexpr const char* kind = "discriminator";
   virtual torch::Tensor forward(const torch::Tensor& images) = 0;
+  // {D(first), D(second)}: what two forward calls in that order give (same random draws, separate
+  // train-mode statistics). A discriminator may run frozen, batch-independent parts on both at once.
+  virtual std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second) {
+    torch::Tensor a = forward(first);
+    return {a, forward(second)};
+  }
 };
 
 // kind "augment": a differentiable augmentation applied to real and fake images alike.
@@ -97,6 +103,8 @@ class StatsSink {
  public:
   virtual ~StatsSink() = default;
   virtual void add(const std::string& name, double value) = 0;
+  // A scalar tensor, accumulated where it lives and read once per tick (no host sync per step).
+  virtual void add(const std::string& name, const torch::Tensor& value) = 0;
 };
 
 // What a loss phase sees: the networks, a real micro-batch and fresh latents.

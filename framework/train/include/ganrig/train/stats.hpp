@@ -11,11 +11,16 @@ namespace ganrig {
 class TickStats : public StatsSink {
  public:
   void add(const std::string& name, double value) override;
-  std::map<std::string, double> means() const;
-  void reset() { sums_.clear(); }
+  void add(const std::string& name, const torch::Tensor& value) override;
+  std::map<std::string, double> means() const;  // reads the tensor sums (one sync per tick)
+  void reset() {
+    sums_.clear();
+    tensor_sums_.clear();
+  }
 
  private:
   std::map<std::string, std::pair<double, long>> sums_;
+  std::map<std::string, std::pair<torch::Tensor, long>> tensor_sums_;
 };
 
 double peak_rss_mib();                      // the process's peak resident memory

@@ -46,8 +46,11 @@ struct BenchResult {
   double seconds_per_iteration = 0, images_per_second = 0, peak_rss_mib = 0, peak_cuda_mib = 0;
   std::string device;
   int threads = 0;
+  std::string precision;
+  std::string profile;  // with profile_iterations > 0: time per phase and top operators
 };
-BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations);
+BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations,
+                  std::int64_t profile_iterations = 0);
 
 // The torch device named by [exec] device.
 torch::Device resolve_device(const std::string& name);

@@ -1,0 +1,62 @@
+#pragma once
+// The building block of frozen pretrained projectors (EfficientNet-lite0, MobileNetV2): a
+// convolution without bias, an inference-mode BatchNorm and an optional ReLU6, with explicit
+// (possibly asymmetric, TensorFlow 'same' / Keras ZeroPadding2D) zero padding.
+//
+// Because the layer is frozen, BatchNorm is folded into the convolution: w' = w * s, b' = beta -
+// mean * s with s = gamma / sqrt(var + eps). One convolution with bias then replaces a convolution
+// and a normalisation pass over the activations (and, in the generator phase, its backward pass);
+// ReLU6 runs in place. Symmetric padding goes into the convolution instead of a padded copy. The
+// folded weights are cached and recomputed when any source tensor changes (a checkpoint load, a
+// device move). `forward_unfused` is the plain sequence, kept for the equivalence tests
+// (set_fused(false) on every layer of a projector gives the straightforward network).
+#include <torch/torch.h>
+
+#include <array>
+#include <string>
+
+namespace ganrig {
+
+struct FrozenConvBNOptions {
+  using Padding = std::array<std::int64_t, 4>;  // {left, right, top, bottom}
+  FrozenConvBNOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_(kernel) {}
+  TORCH_ARG(std::int64_t, in_channels);
+  TORCH_ARG(std::int64_t, out_channels);
+  TORCH_ARG(std::int64_t, kernel);
+  TORCH_ARG(std::int64_t, stride) = 1;
+  TORCH_ARG(bool, depthwise) = false;  // groups = in_channels (= out_channels)
+  TORCH_ARG(bool, relu6) = false;
+  TORCH_ARG(double, eps) = 1e-3;       // TensorFlow/Keras BatchNorm default
+  // Zero padding {left, right, top, bottom}, or TensorFlow 'same' padding computed from each
+  // input's size (total = max((ceil(n / s) - 1) s + k - n, 0), the extra pixel right/bottom).
+  TORCH_ARG(Padding, padding) = {{0, 0, 0, 0}};
+  TORCH_ARG(bool, tf_same_padding) = false;
+  // State-dict names of BatchNorm's running statistics (timm: running_mean/running_var; Keras:
+  // moving_mean/moving_variance); checkpoints keep the names the projector always had.
+  TORCH_ARG(std::string, mean_name) = "running_mean";
+  TORCH_ARG(std::string, var_name) = "running_var";
+};
+
+class FrozenConvBNImpl : public torch::nn::Module {
+ public:
+  explicit FrozenConvBNImpl(const FrozenConvBNOptions& options);
+  torch::Tensor forward(const torch::Tensor& x);  // folded, or forward_unfused after set_fused(false)
+  torch::Tensor forward_unfused(const torch::Tensor& x);  // pad, conv, batch_norm, clamp: the reference
+  void set_fused(bool fused) { fused_ = fused; }
+  const FrozenConvBNOptions& options() const { return options_; }
+  std::array<std::int64_t, 4> padding_for(const torch::Tensor& x) const;  // {left, right, top, bottom}
+
+  torch::Tensor weight, gamma, beta, mean, var;
+
+ private:
+  void refresh_folded();
+  FrozenConvBNOptions options_;
+  bool fused_ = true;
+  torch::Tensor folded_weight_, folded_bias_;
+  std::array<std::int64_t, 5> folded_versions_{{-1, -1, -1, -1, -1}};
+  const void* folded_from_ = nullptr;
+};
+TORCH_MODULE(FrozenConvBN);
+
+}  // namespace ganrig

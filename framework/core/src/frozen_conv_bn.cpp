@@ -1,0 +1,80 @@
+#include "ganrig/frozen_conv_bn.hpp"
+
+#include <cmath>
+
+namespace ganrig {
+
+FrozenConvBNImpl::FrozenConvBNImpl(const FrozenConvBNOptions& options) : options_(options) {
+  const auto& o = options_;
+  const std::int64_t out = o.out_channels();
+  weight = register_parameter("weight", torch::empty({out, o.depthwise() ? 1 : o.in_channels(), o.kernel(), o.kernel()}),
+                              /*requires_grad=*/false);
+  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+  gamma = register_parameter("gamma", torch::ones({out}), false);
+  beta = register_parameter("beta", torch::zeros({out}), false);
+  mean = register_buffer(o.mean_name(), torch::zeros({out}));
+  var = register_buffer(o.var_name(), torch::ones({out}));
+}
+
+void FrozenConvBNImpl::refresh_folded() {
+  const std::array<std::int64_t, 5> versions = {
+      static_cast<std::int64_t>(weight._version()), static_cast<std::int64_t>(gamma._version()),
+      static_cast<std::int64_t>(beta._version()), static_cast<std::int64_t>(mean._version()),
+      static_cast<std::int64_t>(var._version())};
+  if (folded_weight_.defined() && versions == folded_versions_ && folded_from_ == weight.data_ptr() &&
+      folded_weight_.device() == weight.device())
+    return;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor scale = gamma * (var + options_.eps()).rsqrt();
+  folded_weight_ = (weight * scale.view({-1, 1, 1, 1})).contiguous();
+  folded_bias_ = beta - mean * scale;
+  folded_versions_ = versions;
+  folded_from_ = weight.data_ptr();
+}
+
+namespace {
+std::pair<std::int64_t, std::int64_t> tf_same(std::int64_t n, std::int64_t k, std::int64_t s) {
+  const std::int64_t total = std::max<std::int64_t>(((n + s - 1) / s - 1) * s + k - n, 0);
+  return {total / 2, total - total / 2};
+}
+}  // namespace
+
+std::array<std::int64_t, 4> FrozenConvBNImpl::padding_for(const torch::Tensor& x) const {
+  const auto& o = options_;
+  if (!o.tf_same_padding()) return o.padding();
+  const auto [top, bottom] = tf_same(x.size(2), o.kernel(), o.stride());
+  const auto [left, right] = tf_same(x.size(3), o.kernel(), o.stride());
+  return {left, right, top, bottom};
+}
+
+torch::Tensor FrozenConvBNImpl::forward(const torch::Tensor& input) {
+  if (!fused_) return forward_unfused(input);
+  refresh_folded();
+  const auto& o = options_;
+  const auto [left, right, top, bottom] = padding_for(input);
+  torch::Tensor x = input;
+  std::int64_t pad_h = 0, pad_w = 0;
+  if (left == right && top == bottom) {
+    pad_h = top;
+    pad_w = left;
+  } else {
+    x = torch::constant_pad_nd(x, {left, right, top, bottom});
+  }
+  x = torch::conv2d(x, folded_weight_, folded_bias_, o.stride(), torch::IntArrayRef{pad_h, pad_w}, 1,
+                    o.depthwise() ? o.in_channels() : 1);
+  if (!o.relu6()) return x;
+  // In place where possible; LibTorch 1.13 has no bfloat16 CPU backward for hardtanh, clamp has one.
+  return x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble ? torch::hardtanh_(x, 0.0, 6.0)
+                                                                               : torch::clamp(x, 0.0, 6.0);
+}
+
+torch::Tensor FrozenConvBNImpl::forward_unfused(const torch::Tensor& input) {
+  const auto& o = options_;
+  const auto [left, right, top, bottom] = padding_for(input);
+  torch::Tensor x = torch::constant_pad_nd(input, {left, right, top, bottom});
+  x = torch::conv2d(x, weight, torch::Tensor(), o.stride(), torch::IntArrayRef{0, 0}, 1, o.depthwise() ? o.in_channels() : 1);
+  x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, o.eps(), false);
+  return o.relu6() ? torch::clamp(x, 0.0, 6.0) : x;
+}
+
+}  // namespace ganrig
