@@ -37,7 +37,8 @@ packages=(
 # node and npm fetch and convert the pretrained projector weights (tools/fetch-weights.sh).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-[ "$tests" = ON ] && packages+=(catch2)
+# python3-torch: the PyTorch-eager peer of the speed benchmark (tools/bench/), checked by a test.
+[ "$tests" = ON ] && packages+=(catch2 python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

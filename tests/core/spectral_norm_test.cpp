@@ -73,3 +73,46 @@ TEST_CASE("gradients flow to weight_orig through sigma", "[spectral_norm]") {
   CHECK(torch::isfinite(grad).all().item<bool>());
   CHECK(grad.abs().sum().item<double>() > 0);
 }
+
+TEST_CASE("dividing the output instead of the weight by sigma changes nothing but rounding", "[spectral_norm][speed]") {
+  // Large weight, small output (FastGAN's InitLayer: the output is divided) and small weight, large
+  // output (the weight is divided), plain and transposed, with and without bias: forward and the
+  // gradients of input and weight_orig against conv(x, effective_weight) + bias.
+  struct Case {
+    Conv2dLayerImpl::Options options;
+    std::vector<std::int64_t> input;
+  };
+  const std::vector<Case> cases = {
+      {{64, 32, 4, 1, 0, 1, false, true, true}, {2, 64, 1, 1}},   // transposed 1x1 -> 4x4: output divided
+      {{16, 32, 4, 2, 1, 1, true, false, true}, {2, 16, 8, 8}},   // 4x4 s2 down to 4x4 with bias: output divided
+      {{4, 8, 3, 1, 1, 1, true, false, true}, {2, 4, 32, 32}},    // 3x3 at 32x32: weight divided
+  };
+  for (const auto& c : cases) {
+    torch::manual_seed(3);
+    Conv2dLayer layer(c.options);
+    layer->train();
+    const auto x = torch::randn(c.input, torch::requires_grad());
+    auto state = layer->named_buffers();
+    const auto out = layer->forward(x);
+    const auto weight_orig = layer->named_parameters()["weight_orig"];
+    torch::Tensor w;
+    {
+      // sigma from the updated u, v as the forward used them.
+      const auto& o = c.options;
+      const auto mat = o.transposed ? weight_orig.transpose(0, 1).reshape({o.out_channels, -1})
+                                    : weight_orig.reshape({o.out_channels, -1});
+      const auto sigma = torch::dot(state["weight_u"], torch::mv(mat, state["weight_v"]));
+      w = weight_orig / sigma;
+    }
+    const auto& o = c.options;
+    const auto bias = o.bias ? layer->named_parameters()["bias"] : torch::Tensor();
+    const auto expected = o.transposed ? torch::conv_transpose2d(x, w, bias, o.stride, o.padding)
+                                       : torch::conv2d(x, w, bias, o.stride, o.padding);
+    CHECK(torch::allclose(out, expected, 1e-5, 1e-6));
+    const auto g = torch::randn_like(out);
+    const auto grads = torch::autograd::grad({out}, {x, weight_orig}, {g});
+    const auto expected_grads = torch::autograd::grad({expected}, {x, weight_orig}, {g});
+    CHECK(torch::allclose(grads[0], expected_grads[0], 1e-4, 1e-6));
+    CHECK(torch::allclose(grads[1], expected_grads[1], 1e-4, 1e-6));
+  }
+}

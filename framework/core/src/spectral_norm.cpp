@@ -28,6 +28,10 @@ torch::Tensor SpectralNorm::matrix(const torch::Tensor& w) const {
 }
 
 torch::Tensor SpectralNorm::weight(const torch::Tensor& weight_orig, bool training) {
+  return weight_orig / sigma(weight_orig, training);
+}
+
+torch::Tensor SpectralNorm::sigma(const torch::Tensor& weight_orig, bool training) {
   const torch::Tensor w = matrix(weight_orig);
   torch::Tensor u = u_, v = v_;
   if (training && power_iterations_ > 0) {
@@ -42,8 +46,7 @@ torch::Tensor SpectralNorm::weight(const torch::Tensor& weight_orig, bool traini
     u = u_.clone(torch::MemoryFormat::Contiguous);
     v = v_.clone(torch::MemoryFormat::Contiguous);
   }
-  const torch::Tensor sigma = torch::dot(u, torch::mv(w, v));
-  return weight_orig / sigma;
+  return torch::dot(u, torch::mv(w, v));
 }
 
 Conv2dLayerImpl::Conv2dLayerImpl(const Options& options) : options_(options) {
@@ -78,14 +81,33 @@ torch::Tensor Conv2dLayerImpl::effective_weight() {
   return runtime_scale_ != 1.0 ? w * runtime_scale_ : w;
 }
 
-torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
-  torch::Tensor w = sn_ ? sn_->weight(weight_, is_training()) : weight_;
-  if (runtime_scale_ != 1.0) w = w * runtime_scale_;
+std::int64_t Conv2dLayerImpl::output_numel(const torch::Tensor& x) const {
   const auto& o = options_;
-  const torch::Tensor bias = o.bias ? bias_ : torch::Tensor();
+  auto side = [&](std::int64_t n) {
+    return o.transposed ? (n - 1) * o.stride - 2 * o.padding + o.kernel : (n + 2 * o.padding - o.kernel) / o.stride + 1;
+  };
+  return x.size(0) * o.out_channels * side(x.size(2)) * side(x.size(3));
+}
+
+torch::Tensor Conv2dLayerImpl::convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const {
+  const auto& o = options_;
   if (o.transposed)
     return torch::conv_transpose2d(x, w, bias, o.stride, o.padding, /*output_padding=*/0, o.groups);
   return torch::conv2d(x, w, bias, o.stride, o.padding, /*dilation=*/1, o.groups);
+}
+
+torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
+  const auto& o = options_;
+  const torch::Tensor bias = o.bias ? bias_ : torch::Tensor();
+  if (!sn_) return convolve(x, runtime_scale_ != 1.0 ? weight_ * runtime_scale_ : weight_, bias);
+  // conv(x, W / sigma) = conv(x, W) / sigma: divide whichever is smaller. Layers with large weights
+  // and small outputs (FastGAN's InitLayer and first up blocks, the mini-discriminators' deep
+  // layers) then keep no normalised copy of their weight, which autograd would hold until backward.
+  torch::Tensor sigma = sn_->sigma(weight_, is_training());
+  if (runtime_scale_ != 1.0) sigma = sigma / runtime_scale_;
+  if (weight_.numel() <= output_numel(x)) return convolve(x, weight_ / sigma, bias);
+  torch::Tensor out = convolve(x, weight_, torch::Tensor()) / sigma;
+  return o.bias ? out + bias.view({1, -1, 1, 1}) : out;
 }
 
 }  // namespace ganrig

@@ -16,6 +16,8 @@ class SpectralNorm {
 
   // The normalized weight; updates u and v when `training` is true.
   torch::Tensor weight(const torch::Tensor& weight_orig, bool training);
+  // sigma = u^T W v (after the power iteration when `training`): weight() is weight_orig / sigma.
+  torch::Tensor sigma(const torch::Tensor& weight_orig, bool training);
 
   const torch::Tensor& u() const { return u_; }
   const torch::Tensor& v() const { return v_; }
@@ -44,6 +46,8 @@ class Conv2dLayerImpl : public torch::nn::Module {
   const Options& options() const { return options_; }
 
  private:
+  std::int64_t output_numel(const torch::Tensor& x) const;
+  torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const;
   Options options_;
   double runtime_scale_ = 1.0;
   torch::Tensor weight_, bias_;
