@@ -2,6 +2,7 @@
 """Trains the same short Projected GAN run in fp32 and in bf16 ([exec] precision) and prints the
 losses per tick and the KID of both side by side, so a reader sees whether bf16 autocast keeps the
 training in line with fp32 (same seed, same data order; the runs differ only in the forward dtype).
+Speed is not measured here (side_by_side.py does that).
 
     tools/bench/precision_check.py [--kimg 2] [--csv tools/bench/results/precision_training.csv]
 
@@ -44,7 +45,6 @@ def main():
         for s in read_jsonl(os.path.join(run, "stats.jsonl")):
             rows.append(dict(precision=precision, kimg=s["kimg"], what="loss/G", value=s["loss/G"]))
             rows.append(dict(precision=precision, kimg=s["kimg"], what="loss/D", value=s["loss/D"]))
-            rows.append(dict(precision=precision, kimg=s["kimg"], what="sec_per_kimg", value=s["sec_per_kimg"]))
         for m in read_jsonl(os.path.join(run, "metrics.jsonl")):
             rows.append(dict(precision=precision, kimg=m["kimg"], what=m["metric"], value=m["value"]))
             rows.append(dict(precision=precision, kimg=m["kimg"], what=m["metric"] + " noise floor",
