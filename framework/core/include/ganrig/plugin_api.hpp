@@ -9,7 +9,8 @@
 #include "ganrig/registry.hpp"
 
 // Bumped whenever an interface in the core changes layout or meaning.
-#define GANRIG_ABI_VERSION 1
+// 2: Discriminator::forward_pair, StatsSink::add(name, tensor).
+#define GANRIG_ABI_VERSION 2
 
 #ifndef GANRIG_PLUGIN_ABI_VERSION
 #define GANRIG_PLUGIN_ABI_VERSION GANRIG_ABI_VERSION  // tests override this to build a mismatch
