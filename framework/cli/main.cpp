@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   bench_app->add_flag("--json", bench.json, "One experiment in this process, printed as one JSON line");
   bench_app->add_flag("--profile", bench.profile,
                       "Then profile more iterations: time per phase (G/D forward, backward, optimizer, EMA, data, "
-                      "augment, projector) and the top operators (LibTorch's autograd profiler)");
+                      "augment + resize, projector) and the top operators (LibTorch's autograd profiler)");
   bench_app->add_option("--profile-iterations", bench.profile_iterations, "Iterations to profile (default 2)")
       ->check(CLI::PositiveNumber);
 

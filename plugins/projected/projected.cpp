@@ -131,12 +131,15 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
   }
 
  private:
-  // DiffAugment, then the bilinear resize to 224 below 224 (per image, so batching cannot change it).
+  // DiffAugment, then the bilinear resize to 224 below 224 (per image, so batching cannot change it),
+  // in channels-last layout, which the frozen part runs in: oneDNN's convolutions then work on the
+  // activations as they are instead of reordering them around every layer (tools/bench/README.md).
+  // Converting before the resize lets the resize write that layout directly.
   torch::Tensor prepare(const torch::Tensor& images) {
     namespace F = torch::nn::functional;
-    RECORD_FUNCTION("ganrig::augment", std::vector<c10::IValue>());
+    RECORD_FUNCTION("ganrig::augment_resize", std::vector<c10::IValue>());
     torch::Tensor x = augment_ ? augment_->forward(images) : images;
-    x = x.contiguous(torch::MemoryFormat::ChannelsLast);  // the resize then writes the projector's layout
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     if (resize_224_)
       x = F::interpolate(x, F::InterpolateFuncOptions()
                                 .size(std::vector<std::int64_t>{224, 224})
@@ -145,12 +148,10 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     return x;
   }
 
-  // The frozen part in channels-last layout: oneDNN's convolutions then work on the activations
-  // as they are instead of reordering them around every layer (measured: tools/bench/README.md).
+  // The frozen part: projector, CCM, CSM (on prepared, channels-last images).
   std::vector<torch::Tensor> features(const torch::Tensor& x) {
-    namespace F = torch::nn::functional;
     RECORD_FUNCTION("ganrig::projector", std::vector<c10::IValue>());
-    std::vector<torch::Tensor> features = projector_->forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
+    std::vector<torch::Tensor> features = projector_->forward(x);
     if (proj_type_ >= 1)
       for (int i = 0; i < 4; ++i) features[i] = ccm_[i]->forward(features[i]);
     if (proj_type_ == 2) {
@@ -167,9 +168,7 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     RECORD_FUNCTION("ganrig::mini_discriminators", std::vector<c10::IValue>());
     std::vector<torch::Tensor> logits;
     for (std::size_t i = 0; i < discs_.size(); ++i) {
-      torch::Tensor f = features[i];
-      if (start != 0 || count != f.size(0)) f = f.narrow(0, start, count);
-      logits.push_back(discs_[i]->forward(f).reshape({count, -1}));
+      logits.push_back(discs_[i]->forward(features[i].narrow(0, start, count)).reshape({count, -1}));
     }
     return torch::cat(logits, 1);
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <ATen/autocast_mode.h>
+#include <dlfcn.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -65,7 +66,7 @@ TEST_CASE("bench --profile reports the loop's phases and the top operators", "[b
   CHECK(r.seconds_per_iteration > 0);
   CHECK(r.precision == "fp32");
   for (const char* phase : {"G_forward", "G_backward", "G_optimizer", "D_forward", "D_backward", "D_optimizer", "ema",
-                            "data", "augment", "projector", "mini_discriminators"})
+                            "data", "augment_resize", "projector", "mini_discriminators"})
     CHECK_THAT(r.profile, Contains(phase));
   CHECK_THAT(r.profile, Contains("aten::"));
 }
@@ -83,8 +84,21 @@ TEST_CASE("tick statistics average tensors on their device with plain numbers", 
   CHECK(stats.means().empty());
 }
 
-TEST_CASE("the CPU runtime says which allocator and BLAS the process uses", "[cpu_runtime]") {
+TEST_CASE("the CPU runtime tunes this process and says which allocator and BLAS it uses", "[cpu_runtime]") {
+  // The test binary does not link jemalloc: glibc is tuned. Its BLAS is Debian's OpenBLAS when
+  // set-up installed it (pthreads: limited to 1 thread), else whatever libblas.so.3 is.
+  tune_cpu_runtime();
   const auto info = cpu_runtime_info();
-  CHECK_FALSE(info.at("allocator").get<std::string>().empty());
-  CHECK_FALSE(info.at("blas").get<std::string>().empty());
+  CHECK(info.at("tuned").get<bool>());
+  CHECK_THAT(info.at("allocator").get<std::string>(), Contains("glibc malloc (mmap threshold 32 MiB"));
+  if (dlsym(RTLD_DEFAULT, "openblas_get_parallel")) {
+    const auto blas = info.at("blas").get<std::string>();
+    CHECK_THAT(blas, Contains("OpenBLAS"));
+    using GetThreads = int();
+    using GetParallel = int();
+    if (reinterpret_cast<GetParallel*>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"))() == 1) {
+      CHECK_THAT(blas, Contains("limited to 1 thread"));
+      CHECK(reinterpret_cast<GetThreads*>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))() == 1);
+    }
+  }
 }

@@ -21,19 +21,16 @@ F* symbol(const char* name) {
   return reinterpret_cast<F*>(dlsym(RTLD_DEFAULT, name));
 }
 
-std::string& allocator_text() {
-  static std::string text = "glibc malloc (library defaults)";
-  return text;
-}
+// What tune_cpu_runtime found and did, for env.json.
+struct Runtime {
+  std::string allocator = "glibc malloc (library defaults)";
+  std::string blas = "not OpenBLAS (left as it starts)";
+  bool tuned = false;
+};
 
-std::string& blas_text() {
-  static std::string text = "not OpenBLAS (left as it starts)";
-  return text;
-}
-
-bool& tuned() {
-  static bool value = false;
-  return value;
+Runtime& runtime() {
+  static Runtime state;
+  return state;
 }
 
 // jemalloc takes its settings from the executable's malloc_conf (and MALLOC_CONF); glibc is tuned here.
@@ -46,15 +43,15 @@ void tune_allocator(bool apply) {
     ssize_t dirty = 0;
     size = sizeof dirty;
     mallctl("arenas.dirty_decay_ms", &dirty, &size, nullptr, 0);
-    allocator_text() = fmt::format("jemalloc {} (dirty_decay_ms {}{})", version ? version : "?", dirty,
-                                   dirty < 0 ? ": freed pages stay with the process" : "");
+    runtime().allocator = fmt::format("jemalloc {} (dirty_decay_ms {}{})", version ? version : "?", dirty,
+                                       dirty < 0 ? ": freed pages stay with the process" : "");
     return;
   }
   if (!apply) return;
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);    // the largest glibc allows; larger blocks still mmap
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);  // never trim the heap top below 1 GiB of free space
   mallopt(M_TOP_PAD, 64 * 1024 * 1024);
-  allocator_text() = "glibc malloc (mmap threshold 32 MiB, trim threshold 1 GiB, top pad 64 MiB)";
+  runtime().allocator = "glibc malloc (mmap threshold 32 MiB, trim threshold 1 GiB, top pad 64 MiB)";
 }
 
 void tune_blas() {
@@ -68,14 +65,15 @@ void tune_blas() {
   const std::string config = get_config ? get_config() : "OpenBLAS";
   const int parallel = get_parallel();  // 0 sequential, 1 pthreads, 2 OpenMP
   if (const char* forced = std::getenv("GANRIG_BLAS_THREADS")) {
-    set_threads(std::max(1, std::atoi(forced)));
-    blas_text() = fmt::format("{} ({} threads from GANRIG_BLAS_THREADS)", config, std::max(1, std::atoi(forced)));
+    const int threads = std::max(1, std::atoi(forced));
+    set_threads(threads);
+    runtime().blas = fmt::format("{} ({} threads from GANRIG_BLAS_THREADS)", config, threads);
   } else if (parallel == 1) {
     set_threads(1);
-    blas_text() = fmt::format("{} (pthreads build limited to 1 thread: its spinning workers compete with ATen's)",
+    runtime().blas = fmt::format("{} (pthreads build limited to 1 thread: its spinning workers compete with ATen's)",
                               config);
   } else {
-    blas_text() = fmt::format("{} ({})", config, parallel == 2 ? "OpenMP build, ATen's threads" : "sequential");
+    runtime().blas = fmt::format("{} ({})", config, parallel == 2 ? "OpenMP build, ATen's threads" : "sequential");
   }
 }
 
@@ -85,11 +83,12 @@ void tune_cpu_runtime() {
   const bool all_off = env_flag("GANRIG_NO_CPU_TUNING");
   tune_allocator(!all_off && !env_flag("GANRIG_NO_MALLOC_TUNING"));
   if (!all_off) tune_blas();
-  tuned() = !all_off;
+  runtime().tuned = !all_off;
 }
 
 nlohmann::json cpu_runtime_info() {
-  return {{"allocator", allocator_text()}, {"blas", blas_text()}, {"tuned", tuned()}};
+  const Runtime& r = runtime();
+  return {{"allocator", r.allocator}, {"blas", r.blas}, {"tuned", r.tuned}};
 }
 
 }  // namespace ganrig

@@ -21,9 +21,8 @@ void FrozenConvBNImpl::refresh_folded() {
       static_cast<std::int64_t>(weight._version()), static_cast<std::int64_t>(gamma._version()),
       static_cast<std::int64_t>(beta._version()), static_cast<std::int64_t>(mean._version()),
       static_cast<std::int64_t>(var._version())};
-  if (folded_weight_.defined() && versions == folded_versions_ && folded_from_ == weight.data_ptr() &&
-      folded_weight_.device() == weight.device())
-    return;
+  // In-place writes (a checkpoint load) bump the versions; a device move gives new storage.
+  if (folded_weight_.defined() && versions == folded_versions_ && folded_from_ == weight.data_ptr()) return;
   torch::NoGradGuard no_grad;
   const torch::Tensor scale = gamma * (var + options_.eps()).rsqrt();
   folded_weight_ = (weight * scale.view({-1, 1, 1, 1})).contiguous();

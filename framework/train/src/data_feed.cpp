@@ -7,8 +7,6 @@ namespace ganrig {
 DataFeed::DataFeed(const Dataset& dataset, std::uint64_t seed)
     : dataset_(dataset), rng_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
-torch::Tensor DataFeed::next(std::int64_t batch) { return to_signed_float(next_uint8(batch)); }
-
 torch::Tensor DataFeed::next_uint8(std::int64_t batch) {
   const std::int64_t n = dataset_.size();
   std::vector<torch::Tensor> parts;

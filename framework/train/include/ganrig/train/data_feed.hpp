@@ -15,8 +15,8 @@ namespace ganrig {
 class DataFeed {
  public:
   DataFeed(const Dataset& dataset, std::uint64_t seed);
-  torch::Tensor next(std::int64_t batch);        // float [batch, C, R, R] in [-1, 1] on the CPU
-  torch::Tensor next_uint8(std::int64_t batch);  // the same images as uint8 (convert where they are used)
+  // uint8 [batch, C, R, R] on the CPU; to_signed_float where they are used (on the device).
+  torch::Tensor next_uint8(std::int64_t batch);
   void save(std::map<std::string, torch::Tensor>& state) const;
   void load(const std::map<std::string, torch::Tensor>& state);
 
