@@ -1,6 +1,7 @@
 #include "support.hpp"
 
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
+#include "ganrig/in_memory_dataset.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -33,19 +34,14 @@ TempRoot& temp_root() {
   return root;
 }
 
-class Synthetic : public Dataset {
+class Synthetic : public InMemoryDataset {
  public:
   explicit Synthetic(const ConfigView& v) {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
     const auto r = v.integer("resolution");
-    images_ = torch::randint(0, 256, {v.integer("count"), v.integer("channels"), r, r}, gen, torch::kUInt8);
+    hold(torch::randint(0, 256, {v.integer("count"), v.integer("channels"), r, r}, gen, torch::kUInt8), true,
+         "synthetic");
   }
-  const torch::Tensor& images() const override { return images_; }
-  bool xflip() const override { return true; }
-  std::string description() const override { return "synthetic"; }
-
- private:
-  torch::Tensor images_;
 };
 
 // Hinge loss that turns NaN after `after` calls (to test the non-finite guard).

@@ -9,6 +9,8 @@
 #include <map>
 #include <sstream>
 
+#include "ganrig/child_process.hpp"
+#include "ganrig/data/recipe_schema.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/host_schemas.hpp"
 #include "ganrig/plugin_host.hpp"
@@ -16,7 +18,7 @@
 #include "ganrig/study/table.hpp"
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
-#include "ganrig/train/run_dir.hpp"
+#include "ganrig/run_dir.hpp"
 #include "ganrig/train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -196,6 +198,18 @@ std::string config_reference_markdown() {
         << markdown_escape(e->doc) << "\n\n";
     schema_table(out, e->schema);
   }
+  out << "## Other files\n\nChecked against these schemas with the same located errors as experiments.\n\n";
+  for (const auto& [title, schema] : std::vector<std::pair<std::string, Schema>>{
+           {"Sweep files (`experiments/**/sweeps/*.toml`)", study::sweep_schema()},
+           {"Paper tables (`experiments/*/tables/*.toml`)", study::table_schema()},
+           {"Paper tables: each `[[columns]]`", study::table_column_schema()},
+           {"Paper tables: each `[[rows]]`", study::table_row_schema()},
+           {"Dataset recipes (`datasets/*.toml`)", data::recipe_schema()},
+           {"Dataset recipes: `[source]`", data::recipe_source_schema()},
+           {"Dataset recipes: `[prepare]`", data::recipe_prepare_schema()}}) {
+    out << "### " << title << "\n\n";
+    schema_table(out, schema);
+  }
   return out.str();
 }
 
@@ -217,12 +231,6 @@ int docs(const std::string& check_file) {
 }
 
 namespace {
-
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
   return {{"experiment", name},
@@ -252,22 +260,20 @@ int bench(const BenchCommand& command) {
     return 0;
   }
   // Each experiment runs in its own process, so peak memory is its own.
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
   std::vector<nlohmann::json> rows;
   for (const auto& file : command.experiments) {
-    std::string cmd = shell_quote(self) + " bench --json " + shell_quote(file) +
-                      fmt::format(" --iterations {} --warmup {}", command.iterations, command.warmup);
-    if (command.profile) cmd += fmt::format(" --profile --profile-iterations {}", command.profile_iterations);
-    for (const auto& s : command.common.overrides) cmd += " --set " + shell_quote(s);
-    for (const auto& p : command.common.plugin_paths) cmd += " --plugin-path " + shell_quote(p.string());
+    std::vector<std::string> args = {self_executable().string(), "bench", "--json", file, "--iterations",
+                                     std::to_string(command.iterations), "--warmup", std::to_string(command.warmup)};
+    if (command.profile) args.insert(args.end(), {"--profile", "--profile-iterations", std::to_string(command.profile_iterations)});
+    for (const auto& s : command.common.overrides) args.insert(args.end(), {"--set", s});
+    for (const auto& p : command.common.plugin_paths) args.insert(args.end(), {"--plugin-path", p.string()});
     std::cerr << "bench: " << file << " (" << command.warmup << " warm-up + " << command.iterations
               << " timed iterations)" << std::endl;
-    std::string output;
-    if (FILE* pipe = popen((cmd + " 2>&1").c_str(), "r")) {
-      char buffer[4096];
-      while (fgets(buffer, sizeof buffer, pipe)) output += buffer;
-      if (pclose(pipe) != 0) throw Error(fmt::format("bench of {} failed:\n{}", file, output));
-    }
+    ProcessOptions options;
+    options.stderr_to = ProcessOptions::Stderr::capture;
+    const ProcessResult child = run_process(args, options);
+    const std::string& output = child.output;
+    if (child.exit_code != 0) throw Error(fmt::format("bench of {} failed:\n{}", file, output));
     const auto at = output.find("BENCH ");
     if (at == std::string::npos) throw Error(fmt::format("bench of {} printed no result:\n{}", file, output));
     if (command.profile) std::cout << file << "\n" << output.substr(0, at);

@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/study/run_index.hpp"
-#include "ganrig/train/run_dir.hpp"
+#include "ganrig/run_dir.hpp"
 
 namespace fs = std::filesystem;
 

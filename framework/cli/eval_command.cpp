@@ -15,7 +15,7 @@
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
 #include "ganrig/train/progress.hpp"
-#include "ganrig/train/run_dir.hpp"
+#include "ganrig/run_dir.hpp"
 #include "ganrig/train/trainer.hpp"
 
 namespace fs = std::filesystem;

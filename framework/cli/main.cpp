@@ -1,4 +1,4 @@
-// ganrig: train | config | validate | plugins | docs
+// ganrig: train | config | validate | plugins | docs | bench | eval | sweep | table | compare | data
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
@@ -6,8 +6,12 @@
 #include <iostream>
 #include <unistd.h>
 #include <filesystem>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
+#include "ganrig/child_process.hpp"
 #include "ganrig/cpu_runtime.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/train/trainer.hpp"
@@ -30,26 +34,121 @@ void add_common(CLI::App* app, ganrig::cli::CommonOptions& common) {
   app->add_option("--plugin-path", common.plugin_paths, "Extra plugin file or folder (repeatable)");
 }
 
+// The parsed options of every subcommand, and what to run for the one given.
+struct Cli {
+  ganrig::cli::TrainCommand train;
+  std::string config_file;
+  ganrig::cli::CommonOptions config_common;
+  std::vector<std::string> validate_files;
+  ganrig::cli::CommonOptions validate_common;
+  ganrig::cli::CommonOptions plugins_common;
+  std::string docs_check;
+  ganrig::cli::BenchCommand bench;
+  ganrig::cli::EvalCommand eval;
+  ganrig::cli::SweepCommand sweep;
+  ganrig::cli::TableCommand table;
+  std::string compare_a, compare_b;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
+};
+
+// train, config, validate, plugins, docs
+void add_experiment_commands(CLI::App& app, Cli& c) {
+  auto* train = app.add_subcommand("train", "Train an experiment, or resume a run folder");
+  train->add_option("target", c.train.target, "Experiment .toml file, or a run folder to resume")->required();
+  add_common(train, c.train.common);
+  train->add_option("--resume", c.train.resume, "Start from this checkpoint (a .pt file or a run folder)");
+  train->add_flag("--force", c.train.force, "Resume even though the configuration changed");
+  train->add_flag("--dry-run", c.train.dry_run, "Print the resolved config and parameter counts, then exit");
+  train->add_option("--run-root", c.train.run_root, "Folder that holds runs/<experiment>/ (default: runs)");
+  train->add_option("--desc", c.train.desc, "Run folder suffix (default: derived from --set)");
+  train->add_option("--stop-after-ticks", c.train.stop_after_ticks,
+                    "Stop with a checkpoint after N ticks (for time-limited jobs); resume later");
+  c.actions.emplace_back(train, [&c] { return ganrig::cli::train(c.train); });
+
+  auto* config = app.add_subcommand("config", "Print the resolved config with the origin of every key");
+  config->add_option("experiment", c.config_file, "Experiment .toml file")->required();
+  add_common(config, c.config_common);
+  c.actions.emplace_back(config, [&c] { return ganrig::cli::config(c.config_file, c.config_common); });
+
+  auto* validate = app.add_subcommand("validate", "Check experiment, sweep and table files without training");
+  validate->add_option("experiments", c.validate_files, "Experiment .toml files")->required();
+  add_common(validate, c.validate_common);
+  c.actions.emplace_back(validate, [&c] { return ganrig::cli::validate(c.validate_files, c.validate_common); });
+
+  auto* plugins = app.add_subcommand("plugins", "List loaded plugins and every component with its schema");
+  plugins->add_option("--plugin-path", c.plugins_common.plugin_paths, "Extra plugin file or folder (repeatable)");
+  c.actions.emplace_back(plugins, [&c] { return ganrig::cli::plugins(c.plugins_common); });
+
+  auto* docs = app.add_subcommand("docs", "Print docs/config-reference.md generated from the schemas");
+  docs->add_option("--check", c.docs_check, "Compare with this file; exit 1 when it is stale");
+  c.actions.emplace_back(docs, [&c] { return ganrig::cli::docs(c.docs_check); });
+}
+
+// bench, eval
+void add_measure_commands(CLI::App& app, Cli& c) {
+  auto& b = c.bench;
+  auto* bench = app.add_subcommand("bench", "Time training iterations per experiment: params, sec/iter, img/s, peak memory");
+  bench->add_option("experiments", b.experiments, "Experiment .toml files")->required();
+  add_common(bench, b.common);
+  bench->add_option("--iterations", b.iterations, "Timed iterations (default 5)");
+  bench->add_option("--warmup", b.warmup, "Untimed iterations first (default 2)");
+  bench->add_flag("--json", b.json, "One experiment in this process, printed as one JSON line");
+  bench->add_flag("--profile", b.profile,
+                  "Then profile more iterations: time per phase (G/D forward, backward, optimizer, EMA, data, "
+                  "augment + resize, projector) and the top operators (LibTorch's autograd profiler)");
+  bench->add_option("--profile-iterations", b.profile_iterations, "Iterations to profile (default 2)")
+      ->check(CLI::PositiveNumber);
+  c.actions.emplace_back(bench, [&c] { return ganrig::cli::bench(c.bench); });
+
+  auto* eval = app.add_subcommand("eval", "Evaluate a run's latest snapshot (or a checkpoint) with FID / KID / PR");
+  eval->add_option("target", c.eval.target, "Run folder or checkpoint .pt file")->required();
+  eval->add_option("--metric", c.eval.metrics, "Comma-separated metrics, e.g. fid5k_incv3nsfw,kid5k_incv3nsfw");
+  eval->add_option("--max-real", c.eval.max_real, "Real images used (0: all); default: the run's [eval] max_real");
+  eval->add_flag("--no-append", c.eval.no_append, "Do not append to the run's metrics.jsonl");
+  add_common(eval, c.eval.common);
+  c.actions.emplace_back(eval, [&c] { return ganrig::cli::eval(c.eval); });
+}
+
+// sweep, table, compare
+void add_study_commands(CLI::App& app, Cli& c) {
+  auto* sweep = app.add_subcommand("sweep", "Run a sweep file's grid of runs (skip finished, resume interrupted)");
+  sweep->add_option("file", c.sweep.file, "Sweep .toml file")->required();
+  sweep->add_option("--run-root", c.sweep.run_root, "Folder that holds runs/<experiment>/ (default: runs)");
+  sweep->add_option("--jobs", c.sweep.jobs, "Runs at a time (default 1)");
+  sweep->add_option("--index", c.sweep.index, "Only run number N (SLURM array tasks)");
+  sweep->add_flag("--list", c.sweep.list, "List the runs and their state, run nothing");
+  sweep->add_option("--emit", c.sweep.emit, "Write a job script instead of running: slurm");
+  sweep->add_option("--plugin-path", c.sweep.common.plugin_paths, "Extra plugin file or folder (repeatable)");
+  c.actions.emplace_back(sweep, [&c] { return ganrig::cli::sweep(c.sweep); });
+
+  auto* table = app.add_subcommand("table", "Collect a paper table's runs into its CSV and README block");
+  table->add_option("id", c.table.id, "Table id (experiments/*/tables/ID.toml) or file")->required();
+  table->add_option("--run-root", c.table.run_root, "Folder that holds the runs (default: runs)");
+  table->add_flag("--check", c.table.check, "Only check that the README block matches the committed CSV");
+  table->add_option("--plugin-path", c.table.common.plugin_paths, "Extra plugin file or folder (repeatable)");
+  c.actions.emplace_back(table, [&c] { return ganrig::cli::table(c.table); });
+
+  auto* compare = app.add_subcommand("compare", "Config, metric and cost differences of two runs");
+  compare->add_option("run_a", c.compare_a, "Run folder")->required();
+  compare->add_option("run_b", c.compare_b, "Run folder")->required();
+  c.actions.emplace_back(compare, [&c] { return ganrig::cli::compare(c.compare_a, c.compare_b); });
+}
+
 }  // namespace
 
 // `ganrig data ...` runs the ganrig-data executable next to this one: data preparation needs
 // OpenCV, which the training binary must not load.
 int run_data_tool(const std::vector<std::string>& args) {
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const auto tool = self.parent_path() / "ganrig-data";
-  if (error || !std::filesystem::exists(tool)) {
+  const auto tool = ganrig::self_executable().parent_path() / "ganrig-data";
+  if (!std::filesystem::exists(tool)) {
     std::cerr << "error: `ganrig data` needs " << tool.string()
               << ", which is built only with OpenCV (cmake -DGANRIG_WITH_OPENCV=ON and libopencv-dev)\n";
     return 2;
   }
-  std::vector<char*> argv;
-  const std::string program = tool.string();
-  argv.push_back(const_cast<char*>(program.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execv(program.c_str(), argv.data());
-  std::cerr << "error: cannot run " << program << "\n";
+  std::vector<std::string> command = {tool.string()};
+  command.insert(command.end(), args.begin(), args.end());
+  ganrig::exec_process(command);
+  std::cerr << "error: cannot run " << tool.string() << "\n";
   return 2;
 }
 
@@ -57,102 +156,19 @@ int main(int argc, char** argv) {
   ganrig::tune_cpu_runtime();
   CLI::App app{"ganrig: few-shot image GAN research framework on LibTorch"};
   app.require_subcommand(1);
-
-  std::string command_line;
-  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
-
-  ganrig::cli::TrainCommand train;
-  train.command_line = command_line;
-  auto* train_app = app.add_subcommand("train", "Train an experiment, or resume a run folder");
-  train_app->add_option("target", train.target, "Experiment .toml file, or a run folder to resume")->required();
-  add_common(train_app, train.common);
-  train_app->add_option("--resume", train.resume, "Start from this checkpoint (a .pt file or a run folder)");
-  train_app->add_flag("--force", train.force, "Resume even though the configuration changed");
-  train_app->add_flag("--dry-run", train.dry_run, "Print the resolved config and parameter counts, then exit");
-  train_app->add_option("--run-root", train.run_root, "Folder that holds runs/<experiment>/ (default: runs)");
-  train_app->add_option("--desc", train.desc, "Run folder suffix (default: derived from --set)");
-  train_app->add_option("--stop-after-ticks", train.stop_after_ticks,
-                        "Stop with a checkpoint after N ticks (for time-limited jobs); resume later");
-
-  std::string config_file;
-  ganrig::cli::CommonOptions config_common;
-  auto* config_app = app.add_subcommand("config", "Print the resolved config with the origin of every key");
-  config_app->add_option("experiment", config_file, "Experiment .toml file")->required();
-  add_common(config_app, config_common);
-
-  std::vector<std::string> validate_files;
-  ganrig::cli::CommonOptions validate_common;
-  auto* validate_app = app.add_subcommand("validate", "Check experiment files without training");
-  validate_app->add_option("experiments", validate_files, "Experiment .toml files")->required();
-  add_common(validate_app, validate_common);
-
-  ganrig::cli::CommonOptions plugins_common;
-  auto* plugins_app = app.add_subcommand("plugins", "List loaded plugins and every component with its schema");
-  plugins_app->add_option("--plugin-path", plugins_common.plugin_paths, "Extra plugin file or folder (repeatable)");
-
-  std::string docs_check;
-  auto* docs_app = app.add_subcommand("docs", "Print docs/config-reference.md generated from the schemas");
-  docs_app->add_option("--check", docs_check, "Compare with this file; exit 1 when it is stale");
-
-  ganrig::cli::BenchCommand bench;
-  auto* bench_app = app.add_subcommand("bench", "Time training iterations per experiment: params, sec/iter, img/s, peak memory");
-  bench_app->add_option("experiments", bench.experiments, "Experiment .toml files")->required();
-  add_common(bench_app, bench.common);
-  bench_app->add_option("--iterations", bench.iterations, "Timed iterations (default 5)");
-  bench_app->add_option("--warmup", bench.warmup, "Untimed iterations first (default 2)");
-  bench_app->add_flag("--json", bench.json, "One experiment in this process, printed as one JSON line");
-  bench_app->add_flag("--profile", bench.profile,
-                      "Then profile more iterations: time per phase (G/D forward, backward, optimizer, EMA, data, "
-                      "augment + resize, projector) and the top operators (LibTorch's autograd profiler)");
-  bench_app->add_option("--profile-iterations", bench.profile_iterations, "Iterations to profile (default 2)")
-      ->check(CLI::PositiveNumber);
-
-  ganrig::cli::EvalCommand eval;
-  auto* eval_app = app.add_subcommand("eval", "Evaluate a run's latest snapshot (or a checkpoint) with FID / KID / PR");
-  eval_app->add_option("target", eval.target, "Run folder or checkpoint .pt file")->required();
-  eval_app->add_option("--metric", eval.metrics, "Comma-separated metrics, e.g. fid5k_incv3nsfw,kid5k_incv3nsfw");
-  eval_app->add_option("--max-real", eval.max_real, "Real images used (0: all); default: the run's [eval] max_real");
-  eval_app->add_flag("--no-append", eval.no_append, "Do not append to the run's metrics.jsonl");
-  add_common(eval_app, eval.common);
-
-  ganrig::cli::SweepCommand sweep;
-  auto* sweep_app = app.add_subcommand("sweep", "Run a sweep file's grid of runs (skip finished, resume interrupted)");
-  sweep_app->add_option("file", sweep.file, "Sweep .toml file")->required();
-  sweep_app->add_option("--run-root", sweep.run_root, "Folder that holds runs/<experiment>/ (default: runs)");
-  sweep_app->add_option("--jobs", sweep.jobs, "Runs at a time (default 1)");
-  sweep_app->add_option("--index", sweep.index, "Only run number N (SLURM array tasks)");
-  sweep_app->add_flag("--list", sweep.list, "List the runs and their state, run nothing");
-  sweep_app->add_option("--emit", sweep.emit, "Write a job script instead of running: slurm");
-  sweep_app->add_option("--plugin-path", sweep.common.plugin_paths, "Extra plugin file or folder (repeatable)");
-
-  ganrig::cli::TableCommand table;
-  auto* table_app = app.add_subcommand("table", "Collect a paper table's runs into its CSV and README block");
-  table_app->add_option("id", table.id, "Table id (experiments/*/tables/ID.toml) or file")->required();
-  table_app->add_option("--run-root", table.run_root, "Folder that holds the runs (default: runs)");
-  table_app->add_flag("--check", table.check, "Only check that the README block matches the committed CSV");
-  table_app->add_option("--plugin-path", table.common.plugin_paths, "Extra plugin file or folder (repeatable)");
-
-  std::string compare_a, compare_b;
-  auto* compare_app = app.add_subcommand("compare", "Config, metric and cost differences of two runs");
-  compare_app->add_option("run_a", compare_a, "Run folder")->required();
-  compare_app->add_option("run_b", compare_b, "Run folder")->required();
-
+  Cli c;
+  for (int i = 0; i < argc; ++i) c.train.command_line += (i ? " " : "") + std::string(argv[i]);
+  add_experiment_commands(app, c);
+  add_measure_commands(app, c);
+  add_study_commands(app, c);
   auto* data_app = app.add_subcommand("data", "Prepare datasets and inspect image folders (runs ganrig-data)");
   data_app->prefix_command();  // everything after `data` goes to ganrig-data unchanged
 
   CLI11_PARSE(app, argc, argv);
   if (*data_app) return run_data_tool(data_app->remaining());
   try {
-    if (*train_app) return ganrig::cli::train(train);
-    if (*config_app) return ganrig::cli::config(config_file, config_common);
-    if (*validate_app) return ganrig::cli::validate(validate_files, validate_common);
-    if (*plugins_app) return ganrig::cli::plugins(plugins_common);
-    if (*docs_app) return ganrig::cli::docs(docs_check);
-    if (*bench_app) return ganrig::cli::bench(bench);
-    if (*eval_app) return ganrig::cli::eval(eval);
-    if (*sweep_app) return ganrig::cli::sweep(sweep);
-    if (*table_app) return ganrig::cli::table(table);
-    if (*compare_app) return ganrig::cli::compare(compare_a, compare_b);
+    for (const auto& [subcommand, run] : c.actions)
+      if (*subcommand) return run();
   } catch (const ganrig::NonFiniteLossError& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 3;

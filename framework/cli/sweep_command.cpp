@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "commands.hpp"
+#include "ganrig/child_process.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/study/run_index.hpp"
 #include "ganrig/study/sweep.hpp"
@@ -44,27 +45,10 @@ std::string locate(const study::Sweep& sweep, const std::string& message) {
   return fmt::format("{}: seeds: {}", sweep.file.string(), message);
 }
 
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  fs::create_directories(log.parent_path());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    std::vector<char*> argv;
-    const std::string program = self.string();
-    argv.push_back(const_cast<char*>(program.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
+// This executable with `args`, output appended to `log`.
+pid_t spawn(std::vector<std::string> args, const fs::path& log) {
+  args.insert(args.begin(), self_executable().string());
+  return spawn_process(args, log);
 }
 
 }  // namespace

@@ -11,9 +11,9 @@
 #include "ganrig/error.hpp"
 #include "ganrig/study/run_index.hpp"
 #include "ganrig/study/table.hpp"
-#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/atomic_file.hpp"
 #include "ganrig/train/experiment.hpp"
-#include "ganrig/train/run_dir.hpp"
+#include "ganrig/run_dir.hpp"
 
 namespace fs = std::filesystem;
 

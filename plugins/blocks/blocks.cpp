@@ -3,26 +3,15 @@
 // convolution, so where DSC is used is a configuration choice (Faster Projected GAN).
 #include "ganrig/build_context.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
-using ganrig::ConvSpec;
-
-ganrig::Conv2dLayerImpl::Options conv_options(const ConvSpec& s) {
-  ganrig::Conv2dLayerImpl::Options o{s.in_channels, s.out_channels, s.kernel};
-  o.stride = s.stride;
-  o.padding = s.padding;
-  o.bias = s.bias;
-  o.transposed = s.transposed;
-  o.spectral_norm = s.spectral_norm;
-  o.equalized_gain = s.equalized_gain;
-  return o;
-}
+using ganrig::ConvOptions;
 
 class StandardConv : public ganrig::ConvLayer {
  public:
-  explicit StandardConv(const ConvSpec& spec) : conv_(register_module("conv", ganrig::Conv2dLayer(conv_options(spec)))) {}
+  explicit StandardConv(const ConvOptions& options) : conv_(register_module("conv", ganrig::Conv2dLayer(options))) {}
   torch::Tensor forward(const torch::Tensor& x) override { return conv_->forward(x); }
 
  private:
@@ -33,15 +22,9 @@ class StandardConv : public ganrig::ConvLayer {
 // spectral-norm flag of the requested convolution.
 class SeparableConv : public ganrig::ConvLayer {
  public:
-  explicit SeparableConv(const ConvSpec& spec) {
-    auto depthwise = conv_options(spec);
-    depthwise.out_channels = spec.in_channels;
-    depthwise.groups = spec.in_channels;
-    auto pointwise = conv_options(spec);
-    pointwise.kernel = 1;
-    pointwise.stride = 1;
-    pointwise.padding = 0;
-    pointwise.transposed = false;
+  explicit SeparableConv(const ConvOptions& asked) {
+    const auto depthwise = ConvOptions(asked).out_channels(asked.in_channels()).groups(asked.in_channels());
+    const auto pointwise = ConvOptions(asked).kernel_size(1).stride(1).padding(0).transposed(false);
     depthwise_ = register_module("depthwise", ganrig::Conv2dLayer(depthwise));
     pointwise_ = register_module("pointwise", ganrig::Conv2dLayer(pointwise));
   }
@@ -56,7 +39,8 @@ class SeparableConv : public ganrig::ConvLayer {
 class SeparableDownBlock : public ganrig::ConvLayer {
  public:
   SeparableDownBlock(std::int64_t in, std::int64_t out, bool spectral_norm)
-      : conv_(register_module("conv", std::make_shared<SeparableConv>(ConvSpec{in, out, 3, 1, 1, false, false, spectral_norm}))),
+      : conv_(register_module("conv", std::make_shared<SeparableConv>(
+                                          ConvOptions(in, out, 3).padding(1).bias(false).spectral_norm(spectral_norm)))),
         bn_(register_module("bn", torch::nn::BatchNorm2d(out))) {}
   torch::Tensor forward(const torch::Tensor& x) override {
     return torch::avg_pool2d(torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2), 2);
@@ -70,7 +54,9 @@ class SeparableDownBlock : public ganrig::ConvLayer {
 template <class Layer>
 class LayerBlock : public ganrig::Block {
  public:
-  std::shared_ptr<ganrig::ConvLayer> make(const ConvSpec& spec) const override { return std::make_shared<Layer>(spec); }
+  std::shared_ptr<ganrig::ConvLayer> make(const ConvOptions& options) const override {
+    return std::make_shared<Layer>(options);
+  }
 };
 
 class SeparableBlock : public LayerBlock<SeparableConv> {

@@ -7,7 +7,7 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
@@ -37,6 +37,14 @@ void dcgan_init(torch::nn::Module& module) {
   }
 }
 
+// DCGAN's resolution-doubling and -halving 4x4 convolutions (stride 2, padding 1, no bias).
+ganrig::ConvOptions up_conv(std::int64_t in, std::int64_t out, bool spectral_norm) {
+  return ganrig::ConvOptions(in, out, 4).stride(2).padding(1).bias(false).transposed(true).spectral_norm(spectral_norm);
+}
+ganrig::ConvOptions down_conv(std::int64_t in, std::int64_t out, bool spectral_norm) {
+  return ganrig::ConvOptions(in, out, 4).stride(2).padding(1).bias(false).spectral_norm(spectral_norm);
+}
+
 class DcganGenerator : public ganrig::Generator {
  public:
   DcganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx) : latent_dim_(cfg.integer("latent_dim")) {
@@ -48,16 +56,17 @@ class DcganGenerator : public ganrig::Generator {
     auto block = ctx.block(cfg, "block");
     std::int64_t channels = ngf << (stages - 1);
     // The latent projection stays a standard convolution (as Faster Projected GAN keeps its InitLayer).
-    project_ = register_module("project", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{
-                                              latent_dim_, channels, 4, 1, 0, 1, false, true, sn}));
+    project_ = register_module("project", ganrig::Conv2dLayer(ganrig::ConvOptions(latent_dim_, channels, 4)
+                                                                  .bias(false)
+                                                                  .transposed(true)
+                                                                  .spectral_norm(sn)));
     if (bn) project_bn_ = register_module("project_bn", torch::nn::BatchNorm2d(channels));
     for (std::int64_t s = 0; s + 1 < stages; ++s) {
-      ganrig::ConvSpec spec{channels, channels / 2, 4, 2, 1, false, true, sn};
-      ups_.push_back(register_module(fmt::format("up{}", s), block->make(spec)));
+      ups_.push_back(register_module(fmt::format("up{}", s), block->make(up_conv(channels, channels / 2, sn))));
       if (bn) bns_.push_back(register_module(fmt::format("up{}_bn", s), torch::nn::BatchNorm2d(channels / 2)));
       channels /= 2;
     }
-    to_image_ = register_module("to_image", block->make({channels, image.channels, 4, 2, 1, false, true, sn}));
+    to_image_ = register_module("to_image", block->make(up_conv(channels, image.channels, sn)));
     if (cfg.string("init") == "dcgan") dcgan_init(*this);
   }
 
@@ -92,14 +101,14 @@ class DcganDiscriminator : public ganrig::Discriminator {
     const bool sn = cfg.boolean("spectral_norm");
     const bool bn = cfg.boolean("batchnorm");
     auto block = ctx.block(cfg, "block");
-    downs_.push_back(register_module("down0", block->make({image.channels, channels, 4, 2, 1, false, false, sn})));
+    downs_.push_back(register_module("down0", block->make(down_conv(image.channels, channels, sn))));
     for (std::int64_t s = 1; s < stages; ++s) {
-      downs_.push_back(register_module(fmt::format("down{}", s), block->make({channels, channels * 2, 4, 2, 1, false, false, sn})));
+      downs_.push_back(register_module(fmt::format("down{}", s), block->make(down_conv(channels, channels * 2, sn))));
       if (bn) bns_.push_back(register_module(fmt::format("down{}_bn", s), torch::nn::BatchNorm2d(channels * 2)));
       channels *= 2;
     }
     // The 4x4 -> 1 logit convolution stays standard.
-    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{channels, 1, 4, 1, 0, 1, false, false, sn}));
+    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::ConvOptions(channels, 1, 4).bias(false).spectral_norm(sn)));
     if (cfg.string("init") == "dcgan") dcgan_init(*this);
   }
 

@@ -98,17 +98,14 @@ class EfficientNetLite0 : public ganrig::Projector {
         in = c;
       }
     }
-    const auto weights = ganrig::load_component_weights(
-        cfg, kWeightsFile,
+    weights_id_ = ganrig::load_frozen_weights(
+        *this, cfg, kWeightsFile,
         "no package available here ships tf_efficientnet_lite0's weights: export them where timm 0.5.4 is installed "
-        "with tools/export_efficientnet_lite0.py and copy the file there");
-    if (weights) {
-      stem_->load(*weights);
-      for (auto& b : blocks_) b->load(*weights);
-    }
-    weights_id_ = ganrig::weights_identity(weights);
-    for (auto& p : parameters()) p.set_requires_grad(false);
-    eval();
+        "with tools/export_efficientnet_lite0.py and copy the file there",
+        [&](const ganrig::WeightFile& weights) {
+          stem_->load(weights);
+          for (auto& b : blocks_) b->load(weights);
+        });
   }
 
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override {

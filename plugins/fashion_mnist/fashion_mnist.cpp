@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
 
@@ -53,9 +54,9 @@ torch::Tensor read_idx(const fs::path& file, std::uint32_t magic, const ConfigVi
   return torch::from_blob(const_cast<std::uint8_t*>(data.data() + offset), shape, torch::kUInt8).clone();
 }
 
-class FashionMnist : public ganrig::Dataset {
+class FashionMnist : public ganrig::InMemoryDataset {
  public:
-  explicit FashionMnist(const ConfigView& cfg) : xflip_(cfg.boolean("xflip")) {
+  explicit FashionMnist(const ConfigView& cfg) {
     const fs::path root = cfg.string("path");
     const std::string split = cfg.string("split");
     std::vector<torch::Tensor> images, labels;
@@ -84,20 +85,12 @@ class FashionMnist : public ganrig::Dataset {
                                   .align_corners(false);
       f = F::interpolate(f, options);
     }
-    images_ = f.round().clamp(0, 255).to(torch::kUInt8);
-    if (cfg.integer("channels") == 3) images_ = images_.repeat({1, 3, 1, 1});  // grey as RGB
-    images_ = images_.contiguous();
-    description_ = fmt::format("fashion_mnist {} split{} from {}", split,
-                               classes.empty() ? std::string() : " (classes filtered)", root.string());
+    torch::Tensor pixels = f.round().clamp(0, 255).to(torch::kUInt8);
+    if (cfg.integer("channels") == 3) pixels = pixels.repeat({1, 3, 1, 1});  // grey as RGB
+    hold(pixels, cfg.boolean("xflip"),
+         fmt::format("fashion_mnist {} split{} from {}", split, classes.empty() ? std::string() : " (classes filtered)",
+                     root.string()));
   }
-  const torch::Tensor& images() const override { return images_; }
-  bool xflip() const override { return xflip_; }
-  std::string description() const override { return description_; }
-
- private:
-  torch::Tensor images_;
-  bool xflip_;
-  std::string description_;
 };
 
 void register_fashion_mnist(ganrig::Registry& registry) {

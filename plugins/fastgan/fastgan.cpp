@@ -8,16 +8,15 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
 using ganrig::ConfigView;
 using ganrig::Conv2dLayer;
-using ganrig::Conv2dLayerImpl;
 
 Conv2dLayer sn_conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t pad, bool bias, bool transposed = false) {
-  return Conv2dLayer(Conv2dLayerImpl::Options{in, out, k, 1, pad, 1, bias, transposed, true});
+  return Conv2dLayer(ganrig::ConvOptions(in, out, k).padding(pad).bias(bias).transposed(transposed).spectral_norm(true));
 }
 
 torch::Tensor gated_linear(const torch::Tensor& x) {
@@ -42,11 +41,11 @@ TORCH_MODULE(NoiseInjection);
 class UpBlockImpl : public torch::nn::Module {
  public:
   UpBlockImpl(const ganrig::Block& block, std::int64_t in, std::int64_t out, bool big) : big_(big) {
-    conv1_ = register_module("conv1", block.make({in, 2 * out, 3, 1, 1, false, false, true}));
+    conv1_ = register_module("conv1", block.make(ganrig::ConvOptions(in, 2 * out, 3).padding(1).bias(false).spectral_norm(true)));
     bn1_ = register_module("bn1", torch::nn::BatchNorm2d(2 * out));
     if (big_) {
       noise1_ = register_module("noise1", NoiseInjection());
-      conv2_ = register_module("conv2", block.make({out, 2 * out, 3, 1, 1, false, false, true}));
+      conv2_ = register_module("conv2", block.make(ganrig::ConvOptions(out, 2 * out, 3).padding(1).bias(false).spectral_norm(true)));
       noise2_ = register_module("noise2", NoiseInjection());
       bn2_ = register_module("bn2", torch::nn::BatchNorm2d(2 * out));
     }
@@ -114,10 +113,11 @@ class FastganGenerator : public ganrig::Generator {
     // Per-resolution choices: up-block size ("big"/"small") and convolution block.
     const bool lite = cfg.boolean("lite");
     const auto up_blocks = cfg.string_table("up_blocks");
-    const auto blocks = cfg.string_table("blocks");
     const auto default_block = ctx.block(cfg, "block");
-    check_resolution_keys(cfg, "up_blocks", up_blocks, top);
-    check_resolution_keys(cfg, "blocks", blocks, top);
+    std::vector<std::int64_t> up_sizes;
+    for (std::int64_t k = 3; k <= top; ++k) up_sizes.push_back(std::int64_t{1} << k);
+    ctx.check_sizes(cfg, "up_blocks", up_sizes, "an up-block resolution");
+    ctx.check_sizes(cfg, "blocks", up_sizes, "an up-block resolution");
 
     init_ = register_module("init", sn_conv(latent_dim_, 2 * nfc_[4], 4, 0, false, /*transposed=*/true));
     init_bn_ = register_module("init_bn", torch::nn::BatchNorm2d(2 * nfc_[4]));
@@ -125,8 +125,7 @@ class FastganGenerator : public ganrig::Generator {
       const std::int64_t r = std::int64_t{1} << k;
       const std::string key = std::to_string(r);
       const bool big = up_blocks.count(key) ? up_blocks.at(key) == "big" : !lite;
-      std::shared_ptr<ganrig::Block> block = default_block;
-      if (blocks.count(key)) block = ctx.named<ganrig::Block>(blocks.at(key), cfg.path() + ".blocks." + key);
+      const auto block = ctx.component_at_size(cfg, "blocks", r, default_block);
       ups_.push_back(register_module(fmt::format("feat_{}", r), UpBlock(*block, nfc_[r / 2], nfc_[r], big)));
     }
     // Skip-layer excitation 4->64, 8->128, 16->256, 32->512 (none at 1024), where the target exists.
@@ -156,17 +155,6 @@ class FastganGenerator : public ganrig::Generator {
   std::int64_t latent_dim() const override { return latent_dim_; }
 
  private:
-  static void check_resolution_keys(const ConfigView& cfg, const std::string& key,
-                                    const std::map<std::string, std::string>& table, std::int64_t top) {
-    for (const auto& [r, value] : table) {
-      bool valid = false;
-      for (std::int64_t k = 3; k <= top; ++k) valid |= r == std::to_string(std::int64_t{1} << k);
-      if (!valid)
-        throw ganrig::ConfigError(fmt::format("{}key \"{}\" is not an up-block resolution of this generator (8 .. {})",
-                                              cfg.where(key), r, std::int64_t{1} << top));
-    }
-  }
-
   std::int64_t latent_dim_, resolution_ = 0;
   bool normalize_latent_, tanh_, sle_;
   std::map<std::int64_t, std::int64_t> nfc_;
@@ -186,7 +174,9 @@ void register_fastgan(ganrig::Registry& registry) {
   s.string_table("up_blocks", "Per-resolution up block, e.g. { 8 = \"big\", 16 = \"small\" }; overrides `lite`.")
       .one_of({"big", "small"});
   s.component("block", "block", "conv", "Block for the 3x3 convolutions inside the up blocks (\"dsc\": Faster Projected GAN).");
-  s.string_table("blocks", "Per-resolution block for the up blocks, e.g. { 8 = \"conv\", 16 = \"dsc\" }; overrides `block`.");
+  s.component_table("blocks", "block",
+                    "Per-resolution block for the up blocks, e.g. { 8 = \"conv\", 16 = \"dsc\" } or "
+                    "{ 16 = { type = \"ghost\", ratio = 2 } }; overrides `block`.");
   s.boolean("skip_excitation", true, "Skip-layer excitation 4->64, 8->128, 16->256, 32->512.");
   s.boolean("normalize_latent", true, "Normalize z by its second moment (Projected GAN's code; not in the paper runs).");
   s.boolean("tanh", false, "tanh on the output (Projected GAN: off; the original FastGAN at 1024: on).");

@@ -5,32 +5,25 @@
 // half a standard convolution. This plugin is the worked example of docs/writing-a-plugin.md.
 #include "ganrig/build_context.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
-using ganrig::ConvSpec;
+using ganrig::ConvOptions;
 
 class GhostConv : public ganrig::ConvLayer {
  public:
-  GhostConv(const ConvSpec& spec, std::int64_t ratio) : out_channels_(spec.out_channels) {
-    const std::int64_t primary_channels = (spec.out_channels + ratio - 1) / ratio;
+  GhostConv(const ConvOptions& asked, std::int64_t ratio) : out_channels_(asked.out_channels()) {
+    const std::int64_t primary_channels = (asked.out_channels() + ratio - 1) / ratio;
     // The primary convolution does what was asked (stride, padding, transposed), to fewer channels.
-    ganrig::Conv2dLayerImpl::Options primary{spec.in_channels, primary_channels, spec.kernel};
-    primary.stride = spec.stride;
-    primary.padding = spec.padding;
-    primary.bias = spec.bias;
-    primary.transposed = spec.transposed;
-    primary.spectral_norm = spec.spectral_norm;
-    primary.equalized_gain = spec.equalized_gain;
-    primary_ = register_module("primary", ganrig::Conv2dLayer(primary));
+    primary_ = register_module("primary", ganrig::Conv2dLayer(ConvOptions(asked).out_channels(primary_channels)));
     // The cheap operation: a depthwise 3x3 making (ratio - 1) ghost maps per primary map.
-    ganrig::Conv2dLayerImpl::Options cheap{primary_channels, primary_channels * (ratio - 1), 3};
-    cheap.padding = 1;
-    cheap.groups = primary_channels;
-    cheap.bias = spec.bias;
-    cheap.spectral_norm = spec.spectral_norm;
-    cheap.equalized_gain = spec.equalized_gain;
+    const auto cheap = ConvOptions(primary_channels, primary_channels * (ratio - 1), 3)
+                           .padding(1)
+                           .groups(primary_channels)
+                           .bias(asked.bias())
+                           .spectral_norm(asked.spectral_norm())
+                           .equalized_gain(asked.equalized_gain());
     if (ratio > 1) cheap_ = register_module("cheap", ganrig::Conv2dLayer(cheap));
   }
   torch::Tensor forward(const torch::Tensor& x) override {
@@ -48,8 +41,8 @@ class GhostConv : public ganrig::ConvLayer {
 class GhostBlock : public ganrig::Block {
  public:
   explicit GhostBlock(std::int64_t ratio) : ratio_(ratio) {}
-  std::shared_ptr<ganrig::ConvLayer> make(const ConvSpec& spec) const override {
-    return std::make_shared<GhostConv>(spec, ratio_);
+  std::shared_ptr<ganrig::ConvLayer> make(const ConvOptions& options) const override {
+    return std::make_shared<GhostConv>(options, ratio_);
   }
 
  private:

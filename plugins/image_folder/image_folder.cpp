@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/data/encoded_images.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -27,9 +28,9 @@ cv::Mat center_crop_resize(const cv::Mat& image, int resolution) {
   return out;
 }
 
-class ImageFolder : public ganrig::Dataset {
+class ImageFolder : public ganrig::InMemoryDataset {
  public:
-  explicit ImageFolder(const ConfigView& cfg) : xflip_(cfg.boolean("xflip")) {
+  explicit ImageFolder(const ConfigView& cfg) {
     const fs::path path = cfg.string("path");
     const int resolution = static_cast<int>(cfg.integer("resolution"));
     const int channels = static_cast<int>(cfg.integer("channels"));
@@ -60,17 +61,9 @@ class ImageFolder : public ganrig::Dataset {
     if (images.empty())
       throw ganrig::ConfigError(fmt::format("{}no readable images in {} ({} files skipped)", cfg.where("path"),
                                             path.string(), skipped));
-    images_ = torch::stack(images).contiguous();
-    description_ = fmt::format("image_folder {} ({} images, {} skipped)", path.string(), images.size(), skipped);
+    hold(torch::stack(images), cfg.boolean("xflip"),
+         fmt::format("image_folder {} ({} images, {} skipped)", path.string(), images.size(), skipped));
   }
-  const torch::Tensor& images() const override { return images_; }
-  bool xflip() const override { return xflip_; }
-  std::string description() const override { return description_; }
-
- private:
-  torch::Tensor images_;
-  bool xflip_;
-  std::string description_;
 };
 
 void register_image_folder(ganrig::Registry& registry) {

@@ -10,7 +10,7 @@
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/sha256.hpp"
 #include "ganrig/weight_file.hpp"

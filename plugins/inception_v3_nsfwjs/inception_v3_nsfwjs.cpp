@@ -11,7 +11,7 @@
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/weight_file.hpp"
 

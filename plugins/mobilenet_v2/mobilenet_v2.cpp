@@ -104,15 +104,12 @@ class MobileNetV2 : public ganrig::Projector {
         in = c;
       }
 
-    const auto weights = ganrig::load_component_weights(
-        cfg, kWeightsFile, "create it with: tools/fetch-weights.sh (npm nsfwjs@4.3.0, converted into the cache)");
-    if (weights) {
-      stem_->load(*weights);
-      for (auto& b : blocks_) b->load(*weights);
-    }
-    weights_id_ = ganrig::weights_identity(weights);
-    for (auto& p : parameters()) p.set_requires_grad(false);
-    eval();
+    weights_id_ = ganrig::load_frozen_weights(
+        *this, cfg, kWeightsFile, "create it with: tools/fetch-weights.sh (npm nsfwjs@4.3.0, converted into the cache)",
+        [&](const ganrig::WeightFile& weights) {
+          stem_->load(weights);
+          for (auto& b : blocks_) b->load(weights);
+        });
   }
 
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override {

@@ -13,7 +13,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/layers.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
@@ -25,15 +25,11 @@ using ganrig::EqualizedLinear;
 using ganrig::pixel_norm;
 
 ganrig::Conv2dLayer equalized_conv(std::int64_t in, std::int64_t out, std::int64_t kernel, double gain) {
-  ganrig::Conv2dLayerImpl::Options o{in, out, kernel, 1, kernel / 2};
-  o.equalized_gain = gain;
-  return ganrig::Conv2dLayer(o);
+  return ganrig::Conv2dLayer(ganrig::ConvOptions(in, out, kernel).padding(kernel / 2).equalized_gain(gain));
 }
 
 std::shared_ptr<ganrig::ConvLayer> block_conv(const ganrig::Block& block, std::int64_t in, std::int64_t out) {
-  ganrig::ConvSpec spec{in, out, 3, 1, 1, true, false, false};
-  spec.equalized_gain = kSqrt2;
-  return block.make(spec);
+  return block.make(ganrig::ConvOptions(in, out, 3).padding(1).equalized_gain(kSqrt2));
 }
 
 std::int64_t log2_of(std::int64_t r) { return std::llround(std::log2(static_cast<double>(r))); }

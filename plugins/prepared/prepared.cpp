@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/cache.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/packed_images.hpp"
@@ -16,9 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using ganrig::ConfigView;
 
-class PreparedDataset : public ganrig::Dataset {
+class PreparedDataset : public ganrig::InMemoryDataset {
  public:
-  explicit PreparedDataset(const ConfigView& cfg) : xflip_(cfg.boolean("xflip")) {
+  explicit PreparedDataset(const ConfigView& cfg) {
     const std::string name = cfg.string("name"), path = cfg.string("path");
     const std::int64_t resolution = cfg.integer("resolution");
     if (name.empty() == path.empty())
@@ -39,23 +40,16 @@ class PreparedDataset : public ganrig::Dataset {
                                             file.string(), header.resolution(), header.resolution(), resolution));
     const std::int64_t limit = cfg.integer("limit");
     const std::int64_t count = limit > 0 ? std::min(limit, header.count()) : header.count();
-    images_ = torch::empty({count, header.channels(), resolution, resolution}, torch::kUInt8);
+    torch::Tensor images = torch::empty({count, header.channels(), resolution, resolution}, torch::kUInt8);
     std::ifstream in(file, std::ios::binary);
     in.seekg(static_cast<std::streamoff>(header.data_offset));
-    in.read(reinterpret_cast<char*>(images_.data_ptr<std::uint8_t>()), static_cast<std::streamsize>(images_.nbytes()));
+    in.read(reinterpret_cast<char*>(images.data_ptr<std::uint8_t>()), static_cast<std::streamsize>(images.nbytes()));
     if (!in) throw ganrig::Error(fmt::format("{}: could not read the image data", file.string()));
     const auto& manifest = header.json.at("manifest");
-    description_ = fmt::format("prepared {} ({} of {} images, {}x{}, {})", manifest.value("dataset", name),
-                               count, header.count(), resolution, resolution, file.string());
+    hold(images, cfg.boolean("xflip"),
+         fmt::format("prepared {} ({} of {} images, {}x{}, {})", manifest.value("dataset", name), count,
+                     header.count(), resolution, resolution, file.string()));
   }
-  const torch::Tensor& images() const override { return images_; }
-  bool xflip() const override { return xflip_; }
-  std::string description() const override { return description_; }
-
- private:
-  bool xflip_;
-  torch::Tensor images_;
-  std::string description_;
 };
 
 void register_prepared(ganrig::Registry& registry) {

@@ -2,12 +2,13 @@
 // differentiably to real and fake, a bilinear resize to 224 when the dataset resolution is below
 // 224, a frozen pretrained projector, random frozen cross-channel mixing (CCM) and cross-scale
 // mixing (CSM), and four mini-discriminators whose logits are concatenated.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 namespace {
 
@@ -47,18 +48,15 @@ class MiniDiscImpl : public torch::nn::Module {
     std::map<std::int64_t, std::int64_t> channels = {{4, 512},  {8, 512},  {16, 256}, {32, 128}, {64, 64},
                                                      {128, 64}, {256, 32}, {512, 16}, {1024, 8}};
     channels[start_size] = in_channels;
-    const auto blocks = cfg.string_table("blocks");
     std::int64_t size = start_size;
     int index = 0;
     while (size > 8) {
-      std::shared_ptr<ganrig::Block> block = default_block;
-      const std::string key = std::to_string(size);
-      if (blocks.count(key)) block = ctx.named<ganrig::Block>(blocks.at(key), cfg.path() + ".blocks." + key);
+      const auto block = ctx.component_at_size(cfg, "blocks", size, default_block);
       downs_.push_back(register_module(fmt::format("down{}", index++),
                                        block->make_down_block(channels[size], channels[size / 2], true)));
       size /= 2;
     }
-    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::Conv2dLayerImpl::Options{channels[8], 1, 4, 1, 0, 1, false, false, true}));
+    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::ConvOptions(channels[8], 1, 4).bias(false).spectral_norm(true)));
   }
   torch::Tensor forward(torch::Tensor x) {
     for (auto& d : downs_) x = d->forward(x);
@@ -111,8 +109,14 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
 
     const auto block = ctx.block(cfg, "block");
     const std::int64_t num_discs = cfg.integer("num_discs");
-    for (std::int64_t i = 0; i < num_discs; ++i)
+    std::vector<std::int64_t> down_sizes;  // input sizes of every down block, for `blocks`
+    for (std::int64_t i = 0; i < num_discs; ++i) {
       discs_.push_back(register_module(fmt::format("disc{}", i), MiniDisc(channels[i], sizes[i], cfg, ctx, block)));
+      for (std::int64_t size = sizes[i]; size > 8; size /= 2)
+        if (std::find(down_sizes.begin(), down_sizes.end(), size) == down_sizes.end()) down_sizes.push_back(size);
+    }
+    std::sort(down_sizes.begin(), down_sizes.end());
+    ctx.check_sizes(cfg, "blocks", down_sizes, "the input size of a down block");
   }
 
   torch::Tensor forward(const torch::Tensor& images) override {
@@ -199,7 +203,9 @@ void register_projected(ganrig::Registry& registry) {
   s.integer("num_discs", 4, "Mini-discriminators, from the finest scale up.").range(1, 4);
   s.component("block", "block", "conv",
               "Block for the down blocks (\"conv\": 4x4 stride-2 SN conv; \"dsc\": the official separable variant).");
-  s.string_table("blocks", "Per input size of a down block, e.g. { 128 = \"dsc\" }; overrides `block`.");
+  s.component_table("blocks", "block",
+                    "Per input size of a down block, e.g. { 128 = \"dsc\" } or { 16 = { type = \"ghost\", "
+                    "ratio = 2 } }; overrides `block`.");
   registry.add<ganrig::Discriminator>(
       "projected",
       "Projected GAN discriminator (Sauer et al. 2021): [augment] -> resize to 224 below 224 -> frozen [projector] -> "

@@ -1,13 +1,13 @@
 // Spectral normalization against hand-computed values and an SVD.
 #include <catch2/catch.hpp>
 
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 
 using namespace ganrig;
 
 namespace {
 Conv2dLayer one_by_one(bool transposed = false) {
-  return Conv2dLayer(Conv2dLayerImpl::Options{2, 2, 1, 1, 0, 1, false, transposed, true});
+  return Conv2dLayer(ConvOptions(2, 2, 1).bias(false).transposed(transposed).spectral_norm(true));
 }
 void set_buffers(Conv2dLayer& layer, const torch::Tensor& w, const torch::Tensor& u) {
   torch::NoGradGuard g;
@@ -47,7 +47,7 @@ TEST_CASE("eval mode does not update u and v", "[spectral_norm]") {
 
 TEST_CASE("after many training steps the top singular value is 1", "[spectral_norm]") {
   torch::manual_seed(3);
-  Conv2dLayer conv(Conv2dLayerImpl::Options{8, 16, 3, 1, 1, 1, true, false, true});
+  Conv2dLayer conv(ConvOptions(8, 16, 3).padding(1).spectral_norm(true));
   conv->train();
   for (int i = 0; i < 100; ++i) conv->forward(torch::randn({1, 8, 4, 4}));
   const auto w = conv->effective_weight().detach().reshape({16, -1});
@@ -56,7 +56,7 @@ TEST_CASE("after many training steps the top singular value is 1", "[spectral_no
 }
 
 TEST_CASE("transposed convolutions normalise along dimension 1 as PyTorch does", "[spectral_norm]") {
-  Conv2dLayer conv(Conv2dLayerImpl::Options{3, 5, 4, 2, 1, 1, false, true, true});
+  Conv2dLayer conv(ConvOptions(3, 5, 4).stride(2).padding(1).bias(false).transposed(true).spectral_norm(true));
   CHECK(conv->named_buffers()["weight_u"].numel() == 5);
   CHECK(conv->named_buffers()["weight_v"].numel() == 3 * 4 * 4);
   CHECK(conv->forward(torch::randn({2, 3, 4, 4})).sizes() == std::vector<std::int64_t>{2, 5, 8, 8});
@@ -66,7 +66,7 @@ TEST_CASE("transposed convolutions normalise along dimension 1 as PyTorch does",
 }
 
 TEST_CASE("gradients flow to weight_orig through sigma", "[spectral_norm]") {
-  Conv2dLayer conv(Conv2dLayerImpl::Options{4, 4, 3, 1, 1, 1, true, false, true});
+  Conv2dLayer conv(ConvOptions(4, 4, 3).padding(1).spectral_norm(true));
   conv->forward(torch::randn({2, 4, 5, 5})).square().mean().backward();
   const auto grad = conv->named_parameters()["weight_orig"].grad();
   REQUIRE(grad.defined());
@@ -79,13 +79,16 @@ TEST_CASE("dividing the output instead of the weight by sigma changes nothing bu
   // output (the weight is divided), plain and transposed, with and without bias: forward and the
   // gradients of input and weight_orig against conv(x, effective_weight) + bias.
   struct Case {
-    Conv2dLayerImpl::Options options;
+    ConvOptions options;
     std::vector<std::int64_t> input;
   };
   const std::vector<Case> cases = {
-      {{64, 32, 4, 1, 0, 1, false, true, true}, {2, 64, 1, 1}},   // transposed 1x1 -> 4x4: output divided
-      {{16, 32, 4, 2, 1, 1, true, false, true}, {2, 16, 8, 8}},   // 4x4 s2 down to 4x4 with bias: output divided
-      {{4, 8, 3, 1, 1, 1, true, false, true}, {2, 4, 32, 32}},    // 3x3 at 32x32: weight divided
+      // transposed 1x1 -> 4x4: output divided
+      {ConvOptions(64, 32, 4).bias(false).transposed(true).spectral_norm(true), {2, 64, 1, 1}},
+      // 4x4 s2 down to 4x4 with bias: output divided
+      {ConvOptions(16, 32, 4).stride(2).padding(1).spectral_norm(true), {2, 16, 8, 8}},
+      // 3x3 at 32x32: weight divided
+      {ConvOptions(4, 8, 3).padding(1).spectral_norm(true), {2, 4, 32, 32}},
   };
   for (const auto& c : cases) {
     torch::manual_seed(3);
@@ -99,15 +102,15 @@ TEST_CASE("dividing the output instead of the weight by sigma changes nothing bu
     {
       // sigma from the updated u, v as the forward used them.
       const auto& o = c.options;
-      const auto mat = o.transposed ? weight_orig.transpose(0, 1).reshape({o.out_channels, -1})
-                                    : weight_orig.reshape({o.out_channels, -1});
+      const auto mat = o.transposed() ? weight_orig.transpose(0, 1).reshape({o.out_channels(), -1})
+                                      : weight_orig.reshape({o.out_channels(), -1});
       const auto sigma = torch::dot(state["weight_u"], torch::mv(mat, state["weight_v"]));
       w = weight_orig / sigma;
     }
     const auto& o = c.options;
-    const auto bias = o.bias ? layer->named_parameters()["bias"] : torch::Tensor();
-    const auto expected = o.transposed ? torch::conv_transpose2d(x, w, bias, o.stride, o.padding)
-                                       : torch::conv2d(x, w, bias, o.stride, o.padding);
+    const auto bias = o.bias() ? layer->named_parameters()["bias"] : torch::Tensor();
+    const auto expected = o.transposed() ? torch::conv_transpose2d(x, w, bias, o.stride(), o.padding())
+                                         : torch::conv2d(x, w, bias, o.stride(), o.padding());
     CHECK(torch::allclose(out, expected, 1e-5, 1e-6));
     const auto g = torch::randn_like(out);
     const auto grads = torch::autograd::grad({out}, {x, weight_orig}, {g});

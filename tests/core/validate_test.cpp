@@ -112,3 +112,29 @@ TEST_CASE("an inline component table is validated against its schema", "[validat
   REQUIRE_THROWS_WITH(validated(base, {"generator.block={ type = \"dsc\", depth = 2 }"}),
                       Contains("--set #1: [generator.block] depth: unknown key for block 'dsc'"));
 }
+
+TEST_CASE("per-size component tables: image-size keys, known components, inline keys checked", "[validate]") {
+  const std::string fastgan = base + "[projector]\ntype = \"mobilenet_v2\"\n";
+  auto with_blocks = [&](const std::string& blocks) {
+    return validated(R"(
+[dataset]
+type = "synthetic"
+[generator]
+type = "fastgan"
+blocks = )" + blocks + R"(
+[discriminator]
+type = "dcgan"
+[loss]
+type = "hinge"
+)");
+  };
+  const Config ok = with_blocks("{ 16 = \"dsc\", 32 = { type = \"ghost\", ratio = 4 } }");
+  CHECK(ok.table_at("generator.blocks.32")->get("ratio")->value<std::int64_t>() == 4);
+  CHECK(ok.table_at("generator.blocks")->get("16")->is_string());  // dsc has no keys of its own
+  REQUIRE_THROWS_WITH(with_blocks("{ 17 = \"dsc\" }"), Contains("exp.toml:6:") && Contains("[generator.blocks] 17") &&
+                                                           Contains("expected an image size"));
+  REQUIRE_THROWS_WITH(with_blocks("{ 16 = \"dcs\" }"), Contains("exp.toml:6:") && Contains("dcs"));
+  REQUIRE_THROWS_WITH(with_blocks("{ 16 = { type = \"ghost\", ratoi = 2 } }"),
+                      Contains("exp.toml:6:") && Contains("did you mean 'ratio'"));
+  REQUIRE_THROWS_WITH(with_blocks("\"dsc\""), Contains("table from image size"));
+}

@@ -129,9 +129,9 @@ TEST_CASE("dataset recipes: the shipped ones parse, errors name file:line:col an
                                      "package = \"p\"\nversion = \"1\"\nsha256 = \"" + std::string(64, 'a') +
                                          "\"\ninclude = \"*.png\"\nexlude = [\"x\"]\n";
   REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad.toml"),
-                      Contains("bad.toml:10:1") && Contains("source.exlude") && Contains("exclude"));
+                      Contains("bad.toml:10:1") && Contains("[source] exlude") && Contains("did you mean 'exclude'"));
   std::ofstream(dir / "bad2.toml") << "name = \"bad2\"\ndescription = \"x\"\nlicence = \"x\"\n[source]\nregistry = \"pypi\"\n";
-  REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad2.toml"), Contains("bad2.toml:5") && Contains("npm, debian, installed"));
+  REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad2.toml"), Contains("bad2.toml:5") && Contains("\"npm\"") && Contains("\"installed\""));
   REQUIRE_THROWS_WITH(data::recipe_file("pokemn"), Contains("pokemon"));
 }
 

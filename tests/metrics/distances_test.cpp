@@ -106,7 +106,7 @@ TEST_CASE("metric names: family, count, neighbours and detector", "[metrics]") {
   CHECK_FALSE(pr.has_scalar);
   CHECK(parse_metric("fid50k").detector == "inception");  // the papers' Inception
   CHECK(parse_metric("kid500_incv3nsfw").num_generated == 500);
-  REQUIRE_THROWS_WITH(parse_metric("fidk5", "exp.toml:3:1"), Contains("exp.toml:3:1") && Contains("<fid|kid|pr>"));
+  REQUIRE_THROWS_WITH(parse_metric("fidk5", "exp.toml:3:1"), Contains("exp.toml:3:1") && Contains("<fid|kid|pr"));
   REQUIRE_THROWS_WITH(parse_metric("kid1k5_x"), Contains("only meaningful for pr"));
   CHECK(split_metric_list("a,b,,c") == std::vector<std::string>{"a", "b", "c"});
 }

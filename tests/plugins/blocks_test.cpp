@@ -15,7 +15,7 @@ std::shared_ptr<Block> make_block(const std::string& name) {
 }  // namespace
 
 TEST_CASE("conv and dsc: same output shape, parameter counts by formula", "[blocks]") {
-  const ConvSpec spec{16, 32, 3, 1, 1, true, false, false};
+  const auto spec = ConvOptions(16, 32, 3).padding(1);
   auto conv = make_block("conv")->make(spec);
   auto dsc = make_block("dsc")->make(spec);
   const auto x = torch::randn({2, 16, 8, 8});
@@ -28,8 +28,8 @@ TEST_CASE("conv and dsc: same output shape, parameter counts by formula", "[bloc
 TEST_CASE("strided, transposed and spectrally normalised variants", "[blocks]") {
   for (const char* name : {"conv", "dsc"}) {
     auto block = make_block(name);
-    auto down = block->make({8, 16, 4, 2, 1, false, false, true});
-    auto up = block->make({8, 4, 4, 2, 1, false, true, true});
+    auto down = block->make(ConvOptions(8, 16, 4).stride(2).padding(1).bias(false).spectral_norm(true));
+    auto up = block->make(ConvOptions(8, 4, 4).stride(2).padding(1).bias(false).transposed(true).spectral_norm(true));
     const auto x = torch::randn({3, 8, 16, 16});
     CHECK(down->forward(x).sizes() == std::vector<std::int64_t>{3, 16, 8, 8});
     CHECK(up->forward(x).sizes() == std::vector<std::int64_t>{3, 4, 32, 32});
@@ -43,5 +43,6 @@ TEST_CASE("strided, transposed and spectrally normalised variants", "[blocks]") 
     }
   }
   // Parameter counts do not change with spectral norm.
-  CHECK(count_parameters(*make_block("dsc")->make({8, 16, 3, 1, 1, false, false, true}), false) == 8 * 9 + 8 * 16);
+  const auto dsc_sn = make_block("dsc")->make(ConvOptions(8, 16, 3).padding(1).bias(false).spectral_norm(true));
+  CHECK(count_parameters(*dsc_sn, false) == 8 * 9 + 8 * 16);
 }

@@ -47,7 +47,23 @@ TEST_CASE("fastgan per-resolution blocks and up blocks", "[fastgan]") {
   // feat_64 small vs big: a big block adds a second conv (32*64*9), its BN and two noise weights.
   const auto one_big = count_parameters(*fastgan("ngf = 16\nlite = true\nup_blocks = { 64 = \"big\" }\n", 64), false);
   CHECK(one_big - conv == 32 * 64 * 9 + 2 * 64 + 2);
-  REQUIRE_THROWS_WITH(fastgan("blocks = { 48 = \"dsc\" }\n", 64), Contains("\"48\" is not an up-block resolution"));
+  // Per-size tables: a key that is no image size fails validation; a size this generator never
+  // builds fails at build; both name the key's position.
+  REQUIRE_THROWS_WITH(fastgan("blocks = { 48 = \"dsc\" }\n", 64), Contains("expected an image size as key"));
+  REQUIRE_THROWS_WITH(fastgan("blocks = { 128 = \"dsc\" }\n", 64), Contains("\"128\" is not an up-block resolution"));
+  REQUIRE_THROWS_WITH(fastgan("up_blocks = { 48 = \"big\" }\n", 64), Contains("\"48\" is not an up-block resolution"));
+  REQUIRE_THROWS_WITH(fastgan("blocks = { 32 = \"dscc\" }\n", 64), Contains("dscc"));
+}
+
+TEST_CASE("fastgan per-resolution blocks may carry the block's own keys", "[fastgan]") {
+  const auto conv = count_parameters(*fastgan("ngf = 16\nlite = true\n", 64), false);
+  const auto ghost2 = count_parameters(*fastgan("ngf = 16\nlite = true\nblocks = { 64 = \"ghost\" }\n", 64), false);
+  const auto ghost4 =
+      count_parameters(*fastgan("ngf = 16\nlite = true\nblocks = { 64 = { type = \"ghost\", ratio = 4 } }\n", 64), false);
+  CHECK(ghost2 < conv);
+  CHECK(ghost4 < ghost2);  // ratio 4: a quarter of the primary channels
+  REQUIRE_THROWS_WITH(fastgan("blocks = { 64 = { type = \"ghost\", ratoi = 4 } }\n", 64),
+                      Contains("unknown key") && Contains("did you mean 'ratio'"));
   REQUIRE_THROWS_WITH(fastgan("", 96), Contains("2^k from 16 to 1024, got 96"));
 }
 

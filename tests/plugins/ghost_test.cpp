@@ -23,7 +23,9 @@ TEST_CASE("ghost convolutions keep the requested shapes, cost less and pass grad
   const auto plain_table = test::component_table("block", "type = \"conv\"\n");
   BuildContext ctx(test::plugin_registry(), plain_table.config, {3, 32}, 0);
   auto plain = std::static_pointer_cast<Block>(build_component(test::plugin_registry(), "block", plain_table.view(), ctx));
-  const ConvSpec same{16, 31, 3, 1, 1}, down{16, 32, 4, 2, 1}, up{16, 8, 4, 2, 1, true, true};
+  const auto same = ConvOptions(16, 31, 3).padding(1);
+  const auto down = ConvOptions(16, 32, 4).stride(2).padding(1);
+  const auto up = ConvOptions(16, 8, 4).stride(2).padding(1).transposed(true);
   auto x = torch::randn({2, 16, 8, 8}, torch::requires_grad());
   CHECK(block->make(same)->forward(x).sizes() == torch::IntArrayRef({2, 31, 8, 8}));  // odd count: cut to 31
   CHECK(block->make(down)->forward(x).sizes() == torch::IntArrayRef({2, 32, 4, 4}));

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ganrig/build_context.hpp"
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
 #include "ganrig/weight_file.hpp"
 #include "support.hpp"
 

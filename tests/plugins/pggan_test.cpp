@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "ganrig/layers.hpp"
-#include "ganrig/spectral_norm.hpp"
+#include "ganrig/conv2d_layer.hpp"
 #include "ganrig/train/stats.hpp"
 #include "ganrig/validate.hpp"
 #include "support.hpp"
@@ -64,9 +64,7 @@ TEST_CASE("pggan fade-in mixes old and new paths exactly by alpha", "[pggan]") {
 }
 
 TEST_CASE("equalized learning rate scales by gain / sqrt(fan_in) at run time", "[pggan]") {
-  Conv2dLayerImpl::Options o{16, 8, 3, 1, 1};
-  o.equalized_gain = std::sqrt(2.0);
-  Conv2dLayer conv(o);
+  Conv2dLayer conv(ConvOptions(16, 8, 3).padding(1).equalized_gain(std::sqrt(2.0)));
   const auto w = conv->named_parameters()["weight"];
   CHECK(w.std().item<double>() == Approx(1.0).epsilon(0.1));  // N(0, 1) storage
   CHECK(conv->named_parameters()["bias"].abs().sum().item<double>() == 0.0);

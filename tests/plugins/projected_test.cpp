@@ -74,6 +74,19 @@ TEST_CASE("projected discriminator logits at 64, 224 and 256", "[projected]") {
         std::vector<std::int64_t>{2, 50});
 }
 
+TEST_CASE("per-size blocks in the mini-discriminators: inline keys, unmatched sizes are errors", "[projected]") {
+  const auto d_params = [](const std::string& discriminator) {
+    const Config c = projected_config(random_lite0, discriminator);
+    return count_parameters(*build_from<Discriminator>(c, "discriminator", 64), true);
+  };
+  const auto conv = d_params("");
+  const auto ghost = d_params("blocks = { 16 = { type = \"ghost\", ratio = 2 } }\n");
+  CHECK(ghost < conv);  // every mini-discriminator's 16 -> 8 down block is a Ghost convolution
+  CHECK(ghost > d_params("blocks = { 16 = \"dsc\" }\n"));
+  REQUIRE_THROWS_WITH(d_params("blocks = { 1024 = \"dsc\" }\n"),
+                      Contains("projected.toml:") && Contains("\"1024\" is not the input size of a down block"));
+}
+
 TEST_CASE("the projector gets no gradient while G gets gradients through it", "[projected]") {
   const Config c = projected_config(random_mobilenet, "block = \"dsc\"\n");
   auto g = build_from<Generator>(c, "generator", 32);

@@ -5,7 +5,7 @@
 namespace {
 class NoBlock : public ganrig::Block {
  public:
-  std::shared_ptr<ganrig::ConvLayer> make(const ganrig::ConvSpec&) const override { return nullptr; }
+  std::shared_ptr<ganrig::ConvLayer> make(const ganrig::ConvOptions&) const override { return nullptr; }
 };
 void register_duplicate(ganrig::Registry& registry) {
   registry.add<ganrig::Block>("conv", "a second conv", ganrig::Schema{},

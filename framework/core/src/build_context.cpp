@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "ganrig/error.hpp"
+#include "ganrig/text.hpp"
+
+#include <algorithm>
 
 namespace ganrig {
 
@@ -39,6 +42,26 @@ std::shared_ptr<void> BuildContext::named_erased(const std::string& kind, const 
       field.default_value->visit([&](auto&& value) { holder.insert(field.key, value); });
     }
   return build_component(registry_, kind, ConfigView(holder, path, &config_), *this);
+}
+
+std::shared_ptr<void> BuildContext::component_at_size_erased(const std::string& kind, const ConfigView& view,
+                                                             const std::string& table_key, std::int64_t size) {
+  const toml::node* sizes = view.table().get(table_key);
+  if (!sizes || !sizes->is_table() || !sizes->as_table()->contains(std::to_string(size))) return nullptr;
+  return component_erased(kind, view.sub(table_key), std::to_string(size));
+}
+
+void BuildContext::check_sizes(const ConfigView& view, const std::string& table_key,
+                               const std::vector<std::int64_t>& sizes, const std::string& what) const {
+  const toml::node* table = view.table().get(table_key);
+  if (!table || !table->is_table()) return;
+  std::vector<std::string> known;
+  for (const auto size : sizes) known.push_back(std::to_string(size));
+  for (auto&& [key, value] : *table->as_table())
+    if (std::find(known.begin(), known.end(), std::string(key.str())) == known.end())
+      throw ConfigError(fmt::format("{}: [{}] {}: \"{}\" is not {} of this network; expected one of: {}",
+                                    view.sub(table_key).origin(std::string(key.str())).location(), view.path(),
+                                    table_key, key.str(), what, join(known, ", ")));
 }
 
 std::shared_ptr<void> build_component(const Registry& registry, const std::string& kind, const ConfigView& view,

@@ -21,4 +21,8 @@ void put(toml::table& t, const std::string& key, const toml::node& value);
 void record_origins(std::map<std::string, Origin>& origins, const std::string& path,
                     const toml::node& value, const Origin& where);
 
+// Records the file position of every key of `t` (read from `file`, positions intact) under `prefix`.
+void collect_file_origins(const toml::table& t, const std::string& prefix, const std::string& file,
+                          std::map<std::string, Origin>& origins);
+
 }  // namespace ganrig::detail

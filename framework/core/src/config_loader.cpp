@@ -130,12 +130,6 @@ void record_origins(std::map<std::string, Origin>& origins, const std::string& p
     for (auto&& [k, v] : *t) record_origins(origins, join_path(path, std::string(k.str())), v, where);
 }
 
-namespace {
-
-Origin origin_of(const toml::node& n, const std::string& file) {
-  return Origin::file(file, static_cast<int>(n.source().begin.line), static_cast<int>(n.source().begin.column));
-}
-
 void collect_file_origins(const toml::table& t, const std::string& prefix, const std::string& file,
                           std::map<std::string, Origin>& origins) {
   for (auto&& [k, v] : t) {
@@ -145,6 +139,12 @@ void collect_file_origins(const toml::table& t, const std::string& prefix, const
     origins[path] = Origin::file(file, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column));
     if (const toml::table* sub = v.as_table()) collect_file_origins(*sub, path, file, origins);
   }
+}
+
+namespace {
+
+Origin origin_of(const toml::node& n, const std::string& file) {
+  return Origin::file(file, static_cast<int>(n.source().begin.line), static_cast<int>(n.source().begin.column));
 }
 
 // Copies origins under `path` from one map to another.
@@ -249,7 +249,7 @@ Layer load_layer(const fs::path& file, std::vector<fs::path>& stack) {
                                   e.source().begin.column, e.description()));
   }
   Layer own;
-  collect_file_origins(parsed, "", shown, own.origins);
+  detail::collect_file_origins(parsed, "", shown, own.origins);
 
   Layer merged;
   if (toml::node* inherits = parsed.get("inherits")) {

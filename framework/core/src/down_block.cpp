@@ -21,7 +21,7 @@ class DownBlock : public ConvLayer {
 
 std::shared_ptr<ConvLayer> Block::make_down_block(std::int64_t in_channels, std::int64_t out_channels,
                                                   bool spectral_norm) const {
-  return std::make_shared<DownBlock>(make({in_channels, out_channels, 4, 2, 1, true, false, spectral_norm}),
+  return std::make_shared<DownBlock>(make(ConvOptions(in_channels, out_channels, 4).stride(2).padding(1).spectral_norm(spectral_norm)),
                                      out_channels);
 }
 

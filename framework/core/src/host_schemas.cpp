@@ -81,31 +81,30 @@ Schema optim_schema() {
   return s;
 }
 
-Schema eval_schema() {
-  Schema s;
-  s.strings("metrics", {},
-            "Metrics evaluated during training, <fid|kid|pr><count>[k][_<detector>] (e.g. kid1k_incv3nsfw); "
-            "the first fid or kid decides best.pt.");
-  s.real("interval_kimg", 0.0, "Evaluate every interval_kimg; 0 evaluates only at the end.").at_least(0);
-  s.integer("max_real", 0, "Real images compared against (a fixed random subset); 0: all of them.").at_least(0);
-  s.integer("batch", 4,
-            "Images per generator and detector call while evaluating (4 is fastest on CPU here; raise it on a GPU).")
-      .at_least(1);
-  s.integer("seed", 0, "Seed of the latents of the generated images (the same at every evaluation).").at_least(0);
-  s.boolean("noise_floor", true, "Also report each metric between two halves of the real images.");
-  return s;
+std::map<std::string, Schema>& schemas() {
+  static std::map<std::string, Schema> tables = {
+      {"experiment", experiment_schema()}, {"plugins", plugins_schema()},
+      {"train", train_schema()},           {"exec", exec_schema()},
+      {"optim.generator", optim_schema()}, {"optim.discriminator", optim_schema()},
+  };
+  return tables;
+}
+
+std::vector<ConfigCheck>& checks() {
+  static std::vector<ConfigCheck> registered;
+  return registered;
 }
 
 }  // namespace
 
-const std::map<std::string, Schema>& host_schemas() {
-  static const std::map<std::string, Schema> schemas = {
-      {"experiment", experiment_schema()},     {"plugins", plugins_schema()},
-      {"train", train_schema()},               {"exec", exec_schema()},
-      {"optim.generator", optim_schema()},     {"optim.discriminator", optim_schema()},
-      {"eval", eval_schema()},
-  };
-  return schemas;
+const std::map<std::string, Schema>& host_schemas() { return schemas(); }
+
+bool register_host_table(const std::string& path, Schema schema, ConfigCheck check) {
+  schemas()[path] = std::move(schema);
+  if (check) checks().push_back(std::move(check));
+  return true;
 }
+
+const std::vector<ConfigCheck>& host_table_checks() { return checks(); }
 
 }  // namespace ganrig

@@ -20,6 +20,10 @@ std::string type_name(ValueType type) {
     case ValueType::IntegerTable: return "table of integers";
     case ValueType::FloatTable: return "table of floats";
     case ValueType::Component: return "component";
+    case ValueType::ComponentTable: return "table of components by image size";
+    case ValueType::ArrayTable: return "table of non-empty arrays";
+    case ValueType::TableArray: return "array of tables";
+    case ValueType::Table: return "table";
   }
   return "?";
 }
@@ -33,8 +37,10 @@ std::string number_text(double x) {
 }  // namespace
 
 std::string Field::expectation() const {
-  std::string text = type == ValueType::Component
-                         ? "a " + component_kind + " name or an inline table with 'type'"
+  std::string text = type == ValueType::Component ? "a " + component_kind + " name or an inline table with 'type'"
+                     : type == ValueType::ComponentTable
+                         ? "a table from image size (a power of two from 4 to 1024) to a " + component_kind +
+                               " name or inline table with 'type'"
                          : type_name(type);
   if (length) text += fmt::format(" of length {}", *length);
   if (min && max)
@@ -104,6 +110,24 @@ Field& Schema::real_table(const std::string& key, const std::string& doc) {
 Field& Schema::component(const std::string& key, const std::string& kind, const std::string& fallback,
                          const std::string& doc) {
   Field f{key, ValueType::Component, doc, false, std::make_shared<toml::value<std::string>>(fallback)};
+  f.component_kind = kind;
+  return add(std::move(f));
+}
+
+Field& Schema::array_table(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::ArrayTable, doc, false, std::make_shared<toml::table>()});
+}
+
+Field& Schema::table_array(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::TableArray, doc, false, std::make_shared<toml::array>()});
+}
+
+Field& Schema::table(const std::string& key, const std::string& doc) {
+  return add({key, ValueType::Table, doc, false, std::make_shared<toml::table>()});
+}
+
+Field& Schema::component_table(const std::string& key, const std::string& kind, const std::string& doc) {
+  Field f{key, ValueType::ComponentTable, doc, false, std::make_shared<toml::table>()};
   f.component_kind = kind;
   return add(std::move(f));
 }

@@ -1,9 +1,6 @@
 // Schema validation with positions; fills in defaults and records them as such.
 #include "ganrig/validate.hpp"
 
-#include "ganrig/metrics/detector.hpp"
-#include "ganrig/metrics/metric_spec.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -24,9 +21,12 @@ struct Context {
   const Registry& registry;
 };
 
+// "[table] " in messages; nothing for the top level of a document (sweep, paper table, recipe).
+std::string table_label(const std::string& table) { return table.empty() ? "" : "[" + table + "] "; }
+
 [[noreturn]] void fail(Context& c, const std::string& path, const std::string& table, const std::string& key,
                        const std::string& what) {
-  throw ConfigError(fmt::format("{}: [{}] {}: {}", c.config.origin(path).location(), table, key, what));
+  throw ConfigError(fmt::format("{}: {}{}: {}", c.config.origin(path).location(), table_label(table), key, what));
 }
 
 std::string got(const toml::node& n) {
@@ -49,101 +49,151 @@ void check_choice(Context& c, const Field& f, const std::string& s, const std::s
 void validate_component_value(Context& c, const Field& f, toml::table& parent, const std::string& path,
                               const std::string& table);
 
+bool is_image_size(const std::string& key) {
+  for (std::int64_t size = 4; size <= 1024; size *= 2)
+    if (key == std::to_string(size)) return true;
+  return false;
+}
+
+// Components by image size: every key an image size, every value a valid component.
+void validate_component_table(Context& c, const Field& f, toml::table& parent, const std::string& path,
+                              const std::string& table) {
+  toml::table* sizes = parent.get(f.key)->as_table();
+  if (!sizes) fail(c, path, table, f.key, fmt::format("expected {}, {}", f.expectation(), got(*parent.get(f.key))));
+  std::vector<std::string> keys;
+  for (auto&& [k, v] : *sizes) keys.emplace_back(k.str());
+  for (const auto& key : keys) {
+    const std::string key_path = join_path(path, key);
+    if (!is_image_size(key))
+      fail(c, key_path, path, key, "expected an image size as key, a power of two from 4 to 1024");
+    Field entry = f;
+    entry.key = key;
+    validate_component_value(c, entry, *sizes, key_path, path);
+  }
+}
+
+[[noreturn]] void mismatch(Context& c, const Field& f, const toml::node& n, const std::string& path,
+                           const std::string& table) {
+  fail(c, path, table, f.key, fmt::format("expected {}, {}", f.expectation(), got(n)));
+}
+
+double number_of(Context& c, const Field& f, const toml::node& n, bool allow_float, const std::string& path,
+                 const std::string& table) {
+  if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
+  if (allow_float && n.is_floating_point()) return n.as_floating_point()->get();
+  mismatch(c, f, n, path, table);
+}
+
+// Arrays of integers, floats or strings: item types, ranges and choices; integers given for
+// floats become floats.
+void check_array(Context& c, const Field& f, toml::table& parent, const std::string& path, const std::string& table) {
+  toml::node& n = *parent.get(f.key);
+  toml::array* a = n.as_array();
+  if (!a) mismatch(c, f, n, path, table);
+  if (f.length && a->size() != *f.length)
+    fail(c, path, table, f.key, fmt::format("expected {}, got {} items", f.expectation(), a->size()));
+  toml::array normalised;
+  for (auto& item : *a) {
+    if (f.type == ValueType::StringArray) {
+      if (!item.is_string()) mismatch(c, f, n, path, table);
+      check_choice(c, f, item.as_string()->get(), path, table);
+      normalised.push_back(item.as_string()->get());
+    } else {
+      const double x = number_of(c, f, item, f.type == ValueType::FloatArray, path, table);
+      check_number(c, f, x, path, table);
+      if (f.type == ValueType::IntegerArray)
+        normalised.push_back(item.as_integer()->get());
+      else
+        normalised.push_back(x);
+    }
+  }
+  parent.insert_or_assign(f.key, std::move(normalised));
+}
+
+// Tables of strings, integers or floats (per-resolution settings).
+void check_scalar_table(Context& c, const Field& f, toml::table& parent, const std::string& path,
+                        const std::string& table) {
+  toml::node& n = *parent.get(f.key);
+  toml::table* t = n.as_table();
+  if (!t) mismatch(c, f, n, path, table);
+  if (f.type == ValueType::StringTable) {
+    for (auto&& [k, v] : *t) {
+      if (!v.is_string()) mismatch(c, f, n, path, table);
+      check_choice(c, f, v.as_string()->get(), path, table);
+    }
+    return;
+  }
+  toml::table normalised;
+  for (auto&& [k, v] : *t) {
+    const double x = number_of(c, f, v, f.type == ValueType::FloatTable, path, table);
+    check_number(c, f, x, path, table);
+    if (f.type == ValueType::FloatTable)
+      normalised.insert(k, x);
+    else
+      normalised.insert(k, v.as_integer()->get());
+  }
+  normalised.is_inline(true);
+  parent.insert_or_assign(f.key, std::move(normalised));
+}
+
+// Tables and arrays whose contents their reader checks against schemas of their own.
+void check_container(Context& c, const Field& f, const toml::node& n, const std::string& path,
+                     const std::string& table) {
+  if (f.type == ValueType::Table) {
+    if (!n.is_table()) mismatch(c, f, n, path, table);
+  } else if (f.type == ValueType::TableArray) {
+    if (!n.is_array()) mismatch(c, f, n, path, table);
+    for (const auto& item : *n.as_array())
+      if (!item.is_table()) mismatch(c, f, n, path, table);
+  } else {  // ArrayTable
+    if (!n.is_table()) mismatch(c, f, n, path, table);
+    for (auto&& [k, v] : *n.as_table())
+      if (!v.is_array() || v.as_array()->empty())
+        fail(c, join_path(path, std::string(k.str())), path, std::string(k.str()),
+             fmt::format("expected a non-empty array of values, {}", got(v)));
+  }
+}
+
 // Checks one value against its field; may replace it (integer -> float normalisation).
 void check_value(Context& c, const Field& f, toml::table& parent, const std::string& path, const std::string& table) {
   toml::node& n = *parent.get(f.key);
-  auto mismatch = [&] { fail(c, path, table, f.key, fmt::format("expected {}, {}", f.expectation(), got(n))); };
   switch (f.type) {
     case ValueType::Boolean:
-      if (!n.is_boolean()) mismatch();
+      if (!n.is_boolean()) mismatch(c, f, n, path, table);
       break;
     case ValueType::Integer:
-      if (!n.is_integer()) mismatch();
-      check_number(c, f, static_cast<double>(n.as_integer()->get()), path, table);
+      check_number(c, f, number_of(c, f, n, false, path, table), path, table);
       break;
     case ValueType::Float: {
-      double x;
-      if (n.is_floating_point()) {
-        x = n.as_floating_point()->get();
-      } else if (n.is_integer()) {
-        x = static_cast<double>(n.as_integer()->get());
-        parent.insert_or_assign(f.key, x);
-      } else {
-        mismatch();
-      }
+      const double x = number_of(c, f, n, true, path, table);
+      if (n.is_integer()) parent.insert_or_assign(f.key, x);
       check_number(c, f, x, path, table);
       break;
     }
     case ValueType::String:
-      if (!n.is_string()) mismatch();
+      if (!n.is_string()) mismatch(c, f, n, path, table);
       check_choice(c, f, n.as_string()->get(), path, table);
       break;
     case ValueType::IntegerArray:
     case ValueType::FloatArray:
-    case ValueType::StringArray: {
-      toml::array* a = n.as_array();
-      if (!a) mismatch();
-      if (f.length && a->size() != *f.length)
-        fail(c, path, table, f.key, fmt::format("expected {}, got {} items", f.expectation(), a->size()));
-      toml::array normalised;
-      for (auto& item : *a) {
-        if (f.type == ValueType::StringArray) {
-          if (!item.is_string()) mismatch();
-          check_choice(c, f, item.as_string()->get(), path, table);
-          normalised.push_back(item.as_string()->get());
-        } else if (f.type == ValueType::IntegerArray) {
-          if (!item.is_integer()) mismatch();
-          check_number(c, f, static_cast<double>(item.as_integer()->get()), path, table);
-          normalised.push_back(item.as_integer()->get());
-        } else {
-          double x;
-          if (item.is_floating_point())
-            x = item.as_floating_point()->get();
-          else if (item.is_integer())
-            x = static_cast<double>(item.as_integer()->get());
-          else
-            mismatch();
-          check_number(c, f, x, path, table);
-          normalised.push_back(x);
-        }
-      }
-      parent.insert_or_assign(f.key, std::move(normalised));
+    case ValueType::StringArray:
+      check_array(c, f, parent, path, table);
       break;
-    }
-    case ValueType::StringTable: {
-      toml::table* t = n.as_table();
-      if (!t) mismatch();
-      for (auto&& [k, v] : *t) {
-        if (!v.is_string()) mismatch();
-        check_choice(c, f, v.as_string()->get(), path, table);
-      }
-      break;
-    }
+    case ValueType::StringTable:
     case ValueType::IntegerTable:
-    case ValueType::FloatTable: {
-      toml::table* t = n.as_table();
-      if (!t) mismatch();
-      toml::table normalised;
-      for (auto&& [k, v] : *t) {
-        double x;
-        if (v.is_integer())
-          x = static_cast<double>(v.as_integer()->get());
-        else if (v.is_floating_point() && f.type == ValueType::FloatTable)
-          x = v.as_floating_point()->get();
-        else
-          mismatch();
-        check_number(c, f, x, path, table);
-        if (f.type == ValueType::FloatTable)
-          normalised.insert(k, x);
-        else
-          normalised.insert(k, v.as_integer()->get());
-      }
-      normalised.is_inline(true);
-      parent.insert_or_assign(f.key, std::move(normalised));
+    case ValueType::FloatTable:
+      check_scalar_table(c, f, parent, path, table);
       break;
-    }
     case ValueType::Component:
       validate_component_value(c, f, parent, path, table);
+      break;
+    case ValueType::ComponentTable:
+      validate_component_table(c, f, parent, path, table);
+      break;
+    case ValueType::Table:
+    case ValueType::TableArray:
+    case ValueType::ArrayTable:
+      check_container(c, f, n, path, table);
       break;
   }
 }
@@ -199,8 +249,8 @@ void validate_in(Context& c, const std::string& path, const Schema& schema, cons
   for (const Field& f : schema.fields()) {
     if (t->contains(f.key)) continue;
     if (f.required)
-      throw ConfigError(fmt::format("{}: [{}] missing required key '{}' ({}): {}", c.config.origin(path).location(),
-                                    path, f.key, f.expectation(), f.doc));
+      throw ConfigError(fmt::format("{}: {}missing required key '{}' ({}): {}", c.config.origin(path).location(),
+                                    table_label(path), f.key, f.expectation(), f.doc));
     if (!f.default_value) continue;
     const std::string key_path = join_path(path, f.key);
     detail::put(*t, f.key, *f.default_value);
@@ -221,7 +271,11 @@ void validate_experiment(Config& config, const Registry& registry) {
   Context c{config, registry};
   const auto& hosts = host_schemas();
   const auto& kinds = component_table_kinds();
-  std::vector<std::string> allowed = {"experiment", "plugins", "train", "exec", "optim", "eval"};
+  std::vector<std::string> allowed;
+  for (const auto& [path, schema] : hosts) {
+    const std::string top = path.substr(0, path.find('.'));
+    if (std::find(allowed.begin(), allowed.end(), top) == allowed.end()) allowed.push_back(top);
+  }
   allowed.insert(allowed.end(), kinds.begin(), kinds.end());
 
   // Top level: only known tables.
@@ -279,12 +333,7 @@ void validate_experiment(Config& config, const Registry& registry) {
     validate_in(c, kind, entry.schema, fmt::format("{} '{}'", kind, entry.name), true);
   }
 
-  // Metrics named in [eval] must parse and name a registered detector.
-  const toml::array* metrics = config.table_at("eval")->get("metrics")->as_array();
-  for (const auto& m : *metrics) {
-    const MetricSpec spec = parse_metric(m.as_string()->get(), config.origin("eval.metrics").location() + ": [eval] metrics");
-    registry.get(Detector::kind, spec.detector, config.origin("eval.metrics"));
-  }
+  for (const auto& check : host_table_checks()) check(config, registry);
 
   // The global batch must split evenly into per-device micro-batches.
   const auto batch = config.table_at("train")->get("batch")->as_integer()->get();

@@ -76,4 +76,13 @@ std::filesystem::path cache_dir() {
   return std::filesystem::path(GANRIG_SOURCE_DIR) / "cache";
 }
 
+std::string load_frozen_weights(torch::nn::Module& network, const ConfigView& cfg, const std::string& default_file,
+                                const std::string& how_to_create, const std::function<void(const WeightFile&)>& load) {
+  const auto weights = load_component_weights(cfg, default_file, how_to_create);
+  if (weights) load(*weights);
+  for (auto& p : network.parameters()) p.set_requires_grad(false);
+  network.eval();
+  return weights_identity(weights);
+}
+
 }  // namespace ganrig

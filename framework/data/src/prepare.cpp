@@ -13,7 +13,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "ganrig/atomic_file.hpp"
+#include "ganrig/child_process.hpp"
 #include "ganrig/error.hpp"
+#include "image_decoding.hpp"
 #include "ganrig/packed_images.hpp"
 #include "ganrig/sha256.hpp"
 
@@ -25,34 +28,15 @@ namespace {
 
 // Runs a program (no shell) in `cwd`; returns its standard output. A failure names the command.
 std::string run(const std::vector<std::string>& args, const fs::path& cwd) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) throw Error("pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], 1);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  ProcessOptions options;
+  options.cwd = cwd;
+  const ProcessResult result = run_process(args, options);
   std::string line;
   for (const auto& a : args) line += (line.empty() ? "" : " ") + a;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+  if (!result.started || result.exit_code < 0)
     throw Error(fmt::format("could not run '{}' (is {} installed? tools/setup.sh installs it)", line, args[0]));
-  if (WEXITSTATUS(status) != 0) throw Error(fmt::format("'{}' failed with exit code {}", line, WEXITSTATUS(status)));
-  return out;
+  if (result.exit_code != 0) throw Error(fmt::format("'{}' failed with exit code {}", line, result.exit_code));
+  return result.output;
 }
 
 std::string quote(const std::string& s) {
@@ -153,73 +137,6 @@ bool excluded(const Recipe& r, const std::string& name) {
   return false;
 }
 
-// Decodes one file to 8-bit BGR or grey with alpha composited onto the background.
-cv::Mat decode(const Recipe& r, const EncodedImage& e, const fs::path& scratch, std::string& problem) {
-  if (e.raw_height > 0)
-    return cv::Mat(e.raw_height, e.raw_width, CV_8UC1, const_cast<std::uint8_t*>(e.bytes.data())).clone();
-  if (e.bytes.empty()) {
-    problem = "unreadable or empty file";
-    return {};
-  }
-  cv::Mat image;
-  if (fs::path(e.name).extension() == ".svg" || fs::path(e.name).extension() == ".SVG") {
-    const fs::path in = scratch / "input.svg", out = scratch / "output.png";
-    std::ofstream(in, std::ios::binary).write(reinterpret_cast<const char*>(e.bytes.data()),
-                                              static_cast<std::streamsize>(e.bytes.size()));
-    const std::string size = std::to_string(r.svg_size);
-    try {
-      run({"rsvg-convert", "-w", size, "-h", size, "--keep-aspect-ratio", in.string(), "-o", out.string()}, {});
-    } catch (const Error& err) {
-      problem = std::string("SVG not rasterised: ") + err.what();
-      return {};
-    }
-    image = cv::imread(out.string(), cv::IMREAD_UNCHANGED);
-  } else {
-    image = cv::imdecode(e.bytes, cv::IMREAD_UNCHANGED);
-  }
-  if (image.empty()) {
-    problem = "cannot decode (corrupt or unsupported format)";
-    return {};
-  }
-  if (image.depth() == CV_16U) image.convertTo(image, CV_8U, 1.0 / 257.0);
-  if (image.depth() != CV_8U) {
-    problem = fmt::format("unsupported pixel depth (OpenCV depth {})", image.depth());
-    return {};
-  }
-  if (image.channels() == 1) return image;
-  if (image.channels() == 3) return image;
-  if (image.channels() != 4) {
-    problem = fmt::format("unsupported channel count {}", image.channels());
-    return {};
-  }
-  // Integer compositing: out = (fg * a + bg * (255 - a) + 127) / 255, exact and deterministic.
-  cv::Mat out(image.rows, image.cols, CV_8UC3);
-  const int bg[3] = {r.background[2], r.background[1], r.background[0]};  // BGR
-  for (int y = 0; y < image.rows; ++y) {
-    const auto* src = image.ptr<cv::Vec4b>(y);
-    auto* dst = out.ptr<cv::Vec3b>(y);
-    for (int x = 0; x < image.cols; ++x) {
-      const int a = src[x][3];
-      for (int c = 0; c < 3; ++c) dst[x][c] = static_cast<std::uint8_t>((src[x][c] * a + bg[c] * (255 - a) + 127) / 255);
-    }
-  }
-  return out;
-}
-
-cv::Mat to_square(const Recipe& r, const cv::Mat& image) {
-  const int side_max = std::max(image.cols, image.rows), side_min = std::min(image.cols, image.rows);
-  if (image.cols == image.rows) return image;
-  if (r.fit == "crop")
-    return image(cv::Rect((image.cols - side_min) / 2, (image.rows - side_min) / 2, side_min, side_min)).clone();
-  cv::Mat out;
-  const int top = (side_max - image.rows) / 2, left = (side_max - image.cols) / 2;
-  const cv::Scalar bg = image.channels() == 1 ? cv::Scalar(r.background[0])
-                                              : cv::Scalar(r.background[2], r.background[1], r.background[0]);
-  cv::copyMakeBorder(image, out, top, side_max - image.rows - top, left, side_max - image.cols - left,
-                     cv::BORDER_CONSTANT, bg);
-  return out;
-}
-
 }  // namespace
 
 bool glob_match(const std::string& pattern, const std::string& path) {
@@ -272,6 +189,54 @@ std::vector<EncodedImage> fetch_source(const Recipe& r, const fs::path& cache_ro
   return out;
 }
 
+namespace {
+
+// `image` resized to res x res (area when shrinking, linear when enlarging), appended as planar CHW
+// uint8 (RGB order for colour).
+void append_planar(const cv::Mat& image, int res, std::vector<std::uint8_t>& out) {
+  const int channels = image.channels();
+  cv::Mat resized;
+  if (image.cols == res)
+    resized = image;
+  else
+    cv::resize(image, resized, cv::Size(res, res), 0, 0, image.cols > res ? cv::INTER_AREA : cv::INTER_LINEAR);
+  if (channels == 3) cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+  const std::size_t base = out.size();
+  out.resize(base + static_cast<std::size_t>(channels * res * res));
+  for (int y = 0; y < res; ++y) {
+    const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
+    for (int x = 0; x < res; ++x)
+      for (int c = 0; c < channels; ++c)
+        out[base + static_cast<std::size_t>((c * res + y) * res + x)] = row[x * channels + c];
+  }
+}
+
+// <name>-<res>.ganrigd (magic, header length, JSON header, pixels) and its .json manifest beside it.
+fs::path write_packed(const fs::path& folder, const std::string& name, const nlohmann::json& header,
+                      const std::vector<std::uint8_t>& pixels) {
+  const std::int64_t res = header.at("resolution").get<std::int64_t>();
+  const fs::path file = folder / fmt::format("{}-{}.ganrigd", name, res);
+  const std::string text = header.dump();
+  const std::uint64_t length = text.size();
+  write_atomically(file, [&](const fs::path& temporary) {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(kPackedImagesMagic, 8);
+    out.write(reinterpret_cast<const char*>(&length), 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.write(reinterpret_cast<const char*>(pixels.data()), static_cast<std::streamsize>(pixels.size()));
+    out.close();
+    if (!out) throw Error(fmt::format("cannot write {}", file.string()));
+  });
+  nlohmann::json sidecar = header.at("manifest");
+  sidecar["resolution"] = res;
+  sidecar["packed_file"] = file.filename().string();
+  sidecar["packed_sha256"] = sha256_file(file);
+  write_file_atomic(folder / fmt::format("{}-{}.json", name, res), sidecar.dump(1) + "\n");
+  return file;
+}
+
+}  // namespace
+
 PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& images,
                           const std::vector<std::int64_t>& resolutions, const fs::path& output_folder,
                           const nlohmann::json& source_record, const PrepareProgress& progress) {
@@ -288,31 +253,15 @@ PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& imag
     if (progress && (i % 25 == 0 || i + 1 == images.size()))
       progress(fmt::format("{}: decoding {}/{}", r.name, i + 1, images.size()));
     std::string problem;
-    cv::Mat image = decode(r, e, scratch, problem);
+    cv::Mat image = decode_image(r, e, scratch, problem);
     if (image.empty()) {
       result.problems.push_back({e.name, problem});
       continue;
     }
     if (channels == 3 && image.channels() == 1) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);
     if (channels == 1 && image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2GRAY);
-    image = to_square(r, image);
-    for (std::size_t k = 0; k < resolutions.size(); ++k) {
-      const int res = static_cast<int>(resolutions[k]);
-      cv::Mat resized;
-      if (image.cols == res) resized = image;
-      else cv::resize(image, resized, cv::Size(res, res), 0, 0, image.cols > res ? cv::INTER_AREA : cv::INTER_LINEAR);
-      if (channels == 3) cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
-      // Interleaved HWC -> planar CHW.
-      auto& out = packed[k];
-      const std::size_t base = out.size();
-      out.resize(base + static_cast<std::size_t>(channels * res * res));
-      for (int y = 0; y < res; ++y) {
-        const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
-        for (int x = 0; x < res; ++x)
-          for (int c = 0; c < channels; ++c)
-            out[base + static_cast<std::size_t>((c * res + y) * res + x)] = row[x * channels + c];
-      }
-    }
+    image = fit_to_square(r, image);
+    for (std::size_t k = 0; k < resolutions.size(); ++k) append_planar(image, static_cast<int>(resolutions[k]), packed[k]);
     if (image.cols < resolutions.back()) ++upscaled;
     files.push_back({{"name", e.name}, {"sha256", sha256_bytes(e.bytes.data(), e.bytes.size())}});
     names.push_back(e.name);
@@ -345,27 +294,9 @@ PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& imag
   };
   result.manifest = manifest;
   for (std::size_t k = 0; k < resolutions.size(); ++k) {
-    const std::int64_t res = resolutions[k];
-    const fs::path file = output_folder / fmt::format("{}-{}.ganrigd", r.name, res);
-    nlohmann::json header = {{"format", "GANRIGD1"}, {"count", result.count}, {"channels", channels},
-                             {"resolution", res},   {"names", names},       {"manifest", manifest}};
-    const std::string text = header.dump();
-    const std::uint64_t length = text.size();
-    {
-      std::ofstream out(file.string() + ".tmp", std::ios::binary | std::ios::trunc);
-      out.write(kPackedImagesMagic, 8);
-      out.write(reinterpret_cast<const char*>(&length), 8);
-      out.write(text.data(), static_cast<std::streamsize>(text.size()));
-      out.write(reinterpret_cast<const char*>(packed[k].data()), static_cast<std::streamsize>(packed[k].size()));
-      if (!out) throw Error(fmt::format("cannot write {}", file.string()));
-    }
-    fs::rename(file.string() + ".tmp", file);
-    nlohmann::json sidecar = manifest;
-    sidecar["resolution"] = res;
-    sidecar["packed_file"] = file.filename().string();
-    sidecar["packed_sha256"] = sha256_file(file);
-    std::ofstream(output_folder / fmt::format("{}-{}.json", r.name, res)) << sidecar.dump(1) << "\n";
-    result.outputs.push_back(file);
+    const nlohmann::json header = {{"format", "GANRIGD1"}, {"count", result.count}, {"channels", channels},
+                                   {"resolution", resolutions[k]}, {"names", names}, {"manifest", manifest}};
+    result.outputs.push_back(write_packed(output_folder, r.name, header, packed[k]));
   }
   return result;
 }

@@ -8,6 +8,8 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "ganrig/data/recipe_schema.hpp"
+#include "ganrig/document.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
@@ -23,137 +25,56 @@ fs::path recipes_folder() {
   return fs::path(GANRIG_SOURCE_DIR) / "datasets";
 }
 
-class Reader {
- public:
-  Reader(const fs::path& file, const toml::table& table, std::string path, std::set<std::string> allowed)
-      : file_(file), table_(table), path_(std::move(path)) {
-    for (const auto& [key, node] : table)
-      if (!allowed.count(std::string(key.str())))
-        throw ConfigError(fmt::format("{}: unknown key '{}{}'{}; allowed: {}", toml_where(file, node), prefix(),
-                                      key.str(), did_you_mean(std::string(key.str()), {allowed.begin(), allowed.end()}),
-                                      join({allowed.begin(), allowed.end()}, ", ")));
-  }
-  std::string string(const std::string& key, bool required, const std::string& fallback = "") const {
-    const toml::node* node = table_.get(key);
-    if (!node) return missing(key, required, "a string"), fallback;
-    if (!node->is_string()) throw wrong(key, *node, "a string");
-    return node->as_string()->get();
-  }
-  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t low, std::int64_t high) const {
-    const toml::node* node = table_.get(key);
-    if (!node) return fallback;
-    if (!node->is_integer()) throw wrong(key, *node, fmt::format("an integer in [{}, {}]", low, high));
-    const auto v = node->as_integer()->get();
-    if (v < low || v > high) throw wrong(key, *node, fmt::format("an integer in [{}, {}]", low, high));
-    return v;
-  }
-  std::vector<std::int64_t> integers(const std::string& key, std::int64_t low, std::int64_t high) const {
-    std::vector<std::int64_t> out;
-    const toml::node* node = table_.get(key);
-    if (!node) return out;
-    const std::string expected = fmt::format("an array of integers in [{}, {}]", low, high);
-    if (!node->is_array()) throw wrong(key, *node, expected);
-    for (const auto& item : *node->as_array()) {
-      if (!item.is_integer() || item.as_integer()->get() < low || item.as_integer()->get() > high)
-        throw wrong(key, item, expected);
-      out.push_back(item.as_integer()->get());
-    }
-    return out;
-  }
-  std::vector<std::string> strings(const std::string& key) const {
-    std::vector<std::string> out;
-    const toml::node* node = table_.get(key);
-    if (!node) return out;
-    if (!node->is_array()) throw wrong(key, *node, "an array of strings");
-    for (const auto& item : *node->as_array()) {
-      if (!item.is_string()) throw wrong(key, item, "an array of strings");
-      out.push_back(item.as_string()->get());
-    }
-    return out;
-  }
-  const toml::table* table(const std::string& key, bool required) const {
-    const toml::node* node = table_.get(key);
-    if (!node) return missing(key, required, "a table"), nullptr;
-    if (!node->is_table()) throw wrong(key, *node, "a table");
-    return node->as_table();
-  }
-  void one_of(const std::string& key, const std::string& value, const std::vector<std::string>& choices) const {
-    if (std::find(choices.begin(), choices.end(), value) == choices.end())
-      throw wrong(key, *table_.get(key), "one of " + join(choices, ", "));
-  }
-  std::string position(const std::string& key) const {
-    const toml::node* node = table_.get(key);
-    return node ? toml_where(file_, *node) : toml_where(file_, table_);
-  }
-
- private:
-  std::string prefix() const { return path_.empty() ? "" : path_ + "."; }
-  void missing(const std::string& key, bool required, const std::string& expected) const {
-    if (required)
-      throw ConfigError(fmt::format("{}: missing key '{}{}' ({})", toml_where(file_, table_), prefix(), key, expected));
-  }
-  ConfigError wrong(const std::string& key, const toml::node& node, const std::string& expected) const {
-    std::ostringstream got;
-    node.visit([&](auto&& value) { got << value; });
-    return ConfigError(
-        fmt::format("{}: '{}{}' must be {}, got {}", toml_where(file_, node), prefix(), key, expected, got.str()));
-  }
-  const fs::path& file_;
-  const toml::table& table_;
-  std::string path_;
-};
-
 }  // namespace
 
 Recipe read_recipe(const fs::path& file) {
   const toml::table root = read_toml_file(file);
+  const CheckedTable top(file, root, recipe_schema(), "recipe");
+  const ConfigView& v = top.view();
   Recipe r;
   r.file = file;
-  const Reader top(file, root, "",
-                   {"name", "description", "licence", "analogue", "count", "resolutions", "channels", "source",
-                    "prepare"});
-  r.name = top.string("name", true);
+  r.name = v.string("name");
   if (r.name != file.stem().string())
-    throw ConfigError(fmt::format("{}: name = \"{}\" differs from the file name '{}'", top.position("name"), r.name,
+    throw ConfigError(fmt::format("{}: name = \"{}\" differs from the file name '{}'", top.where("name"), r.name,
                                   file.stem().string()));
-  r.description = top.string("description", true);
-  r.licence = top.string("licence", true);
-  r.analogue = top.string("analogue", false);
-  r.expected_count = top.integer("count", 0, 0, 100000000);
-  r.resolutions = top.integers("resolutions", 4, 4096);
-  r.channels = top.integer("channels", 3, 1, 3);
-  if (r.channels == 2) throw ConfigError(fmt::format("{}: 'channels' must be 1 or 3", top.position("channels")));
+  r.description = v.string("description");
+  r.licence = v.string("licence");
+  r.analogue = v.string("analogue");
+  r.expected_count = v.integer("count");
+  r.resolutions = v.integers("resolutions");
+  r.channels = v.integer("channels");
+  if (r.channels == 2) throw ConfigError(fmt::format("{}: channels: expected 1 or 3, got 2", top.where("channels")));
 
-  const toml::table* source = top.table("source", true);
-  const Reader src(file, *source, "source",
-                   {"registry", "package", "version", "sha256", "path", "include", "exclude", "format"});
-  r.source.registry = src.string("registry", true);
-  src.one_of("registry", r.source.registry, {"npm", "debian", "installed"});
+  const toml::table* source = root.get_as<toml::table>("source");  // the file's nodes: positions intact
+  if (!source) throw ConfigError(fmt::format("{}: a recipe needs a [source] table", top.where("")));
+  const CheckedTable src(file, *source, recipe_source_schema(), "recipe [source]", "source");
+  const ConfigView& s = src.view();
+  r.source.registry = s.string("registry");
   const bool package = r.source.registry != "installed";
-  r.source.package = src.string("package", package);
-  r.source.version = src.string("version", package);
-  r.source.sha256 = src.string("sha256", true);
+  for (const char* key : {"package", "version", "include"})
+    if (package && s.string(key).empty())
+      throw ConfigError(fmt::format("{}: [source] missing key '{}' (registry = \"{}\" needs it)", src.where(""), key,
+                                    r.source.registry));
+  if (!package && s.string("path").empty())
+    throw ConfigError(fmt::format("{}: [source] missing key 'path' (registry = \"installed\" needs it)", src.where("")));
+  r.source.package = s.string("package");
+  r.source.version = s.string("version");
+  r.source.sha256 = s.string("sha256");
   if (r.source.sha256.size() != 64 || r.source.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-    throw ConfigError(fmt::format("{}: 'source.sha256' must be 64 lower-case hex digits", src.position("sha256")));
-  r.source.path = src.string("path", !package);
-  r.source.include = src.string("include", package);
-  r.source.exclude = src.strings("exclude");
-  r.source.format = src.string("format", false, "images");
-  src.one_of("format", r.source.format, {"images", "idx"});
+    throw ConfigError(fmt::format("{}: [source] sha256: expected 64 lower-case hex digits", src.where("sha256")));
+  r.source.path = s.string("path");
+  r.source.include = s.string("include");
+  r.source.exclude = s.strings("exclude");
+  r.source.format = s.string("format");
 
-  if (const toml::table* prepare = top.table("prepare", false)) {
-    const Reader prep(file, *prepare, "prepare", {"background", "fit", "svg_size", "steps"});
-    const auto bg = prep.integers("background", 0, 255);
-    if (!bg.empty()) {
-      if (bg.size() != 3)
-        throw ConfigError(fmt::format("{}: 'prepare.background' must be [R, G, B]", prep.position("background")));
-      r.background = {static_cast<int>(bg[0]), static_cast<int>(bg[1]), static_cast<int>(bg[2])};
-    }
-    r.fit = prep.string("fit", false, "letterbox");
-    prep.one_of("fit", r.fit, {"letterbox", "crop"});
-    r.svg_size = prep.integer("svg_size", 512, 16, 8192);
-    r.steps = prep.strings("steps");
-  }
+  const toml::table empty;
+  const toml::table* prepare = root.get_as<toml::table>("prepare");
+  const CheckedTable prep(file, prepare ? *prepare : empty, recipe_prepare_schema(), "recipe [prepare]", "prepare");
+  const auto bg = prep.view().integers("background");
+  r.background = {static_cast<int>(bg[0]), static_cast<int>(bg[1]), static_cast<int>(bg[2])};
+  r.fit = prep.view().string("fit");
+  r.svg_size = prep.view().integer("svg_size");
+  r.steps = prep.view().strings("steps");
   return r;
 }
 

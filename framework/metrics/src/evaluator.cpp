@@ -10,7 +10,7 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/config_view.hpp"
 #include "ganrig/error.hpp"
-#include "ganrig/metrics/distances.hpp"
+#include "ganrig/metrics/metric_family.hpp"
 #include "ganrig/metrics/real_features.hpp"
 #include "ganrig/weight_file.hpp"
 
@@ -37,20 +37,10 @@ nlohmann::json to_json(const MetricResult& r) {
 }
 
 std::string summary(const MetricResult& r) {
-  std::string value;
-  if (r.values.contains("precision"))
-    value = fmt::format("precision {:.3f} recall {:.3f}", r.values["precision"].get<double>(), r.values["recall"].get<double>());
-  else if (r.values.contains("kid"))
-    value = fmt::format("{:.5g} ± {:.2g}", r.values["kid"].get<double>(), r.values["kid_std"].get<double>());
-  else
-    value = fmt::format("{:.4g}", r.value.value_or(0.0));
-  std::string floor;
-  if (r.noise_floor.contains("value"))
-    floor = fmt::format("  (real-vs-real floor {:.4g})", r.noise_floor["value"].get<double>());
-  else if (r.noise_floor.contains("precision"))
-    floor = fmt::format("  (real-vs-real floor: precision {:.3f} recall {:.3f})", r.noise_floor["precision"].get<double>(),
-                        r.noise_floor["recall"].get<double>());
-  return fmt::format("{} = {}{}  [{:.0f} s]", r.metric, value, floor, r.seconds);
+  const MetricFamily& family = metric_family(parse_metric(r.metric).family);
+  const std::string floor =
+      r.noise_floor.is_null() ? "" : fmt::format("  (real-vs-real floor {})", family.format(r.noise_floor));
+  return fmt::format("{} = {}{}  [{:.0f} s]", r.metric, family.format(r.values), floor, r.seconds);
 }
 
 torch::Tensor to_uint8_images(const torch::Tensor& images) {
@@ -89,28 +79,13 @@ std::map<std::string, std::string> Evaluator::detector_weights() const {
   return out;
 }
 
-namespace {
-
-nlohmann::json compare(const MetricSpec& spec, const torch::Tensor& real, const torch::Tensor& fake) {
-  if (spec.family == "fid") return {{"fid", frechet_distance(feature_stats(real), feature_stats(fake))}};
-  if (spec.family == "kid") {
-    const KidValue kid = kernel_inception_distance(real, fake);
-    return {{"kid", kid.mean}, {"kid_std", kid.std}, {"kid_subsets", kid.subsets}, {"kid_subset_size", kid.subset_size}};
-  }
-  const PrecisionRecall pr = precision_recall(real, fake, spec.neighbours);
-  return {{"precision", pr.precision}, {"recall", pr.recall}};
-}
-
-}  // namespace
-
-std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress) {
+// Detector features of the generated images (and, the first time, of the reals), per detector;
+// `seconds` gets the time each detector took.
+std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& generator, const EvalProgress& progress,
+                                                                   std::map<std::string, double>& seconds) {
   using Clock = std::chrono::steady_clock;
-  torch::NoGradGuard no_grad;
-  const bool was_training = generator.is_training();
-  generator.eval();
   const std::int64_t resolution = dataset_.shape().resolution;
   std::map<std::string, torch::Tensor> fake_features;
-  std::map<std::string, double> extraction_seconds;
   for (auto& [name, state] : detectors_) {
     const auto start = Clock::now();
     if (!state->real_ready) {
@@ -132,8 +107,19 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
       if (progress) progress(fmt::format("eval {}: generated {}/{}", name, done + n, state->num_generated));
     }
     fake_features[name] = torch::cat(parts);
-    extraction_seconds[name] = std::chrono::duration<double>(Clock::now() - start).count();
+    seconds[name] = std::chrono::duration<double>(Clock::now() - start).count();
   }
+  return fake_features;
+}
+
+std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress) {
+  using Clock = std::chrono::steady_clock;
+  torch::NoGradGuard no_grad;
+  const bool was_training = generator.is_training();
+  generator.eval();
+  const std::int64_t resolution = dataset_.shape().resolution;
+  std::map<std::string, double> extraction_seconds;
+  std::map<std::string, torch::Tensor> fake_features = generated_features(generator, progress, extraction_seconds);
   if (was_training) generator.train();
 
   std::vector<MetricResult> results;
@@ -142,11 +128,11 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
     auto& state = *detectors_.at(spec.detector);
     const torch::Tensor& real = state.real.features;
     const torch::Tensor fake = fake_features[spec.detector].slice(0, 0, spec.num_generated);
+    const MetricFamily& family = metric_family(spec.family);
     MetricResult r;
     r.metric = spec.name;
-    r.values = compare(spec, real, fake);
-    if (spec.family == "fid") r.value = r.values["fid"].get<double>();
-    if (spec.family == "kid") r.value = r.values["kid"].get<double>();
+    r.values = family.compare(spec, real, fake);
+    if (!family.scalar.empty()) r.value = r.values[family.scalar].get<double>();
     if (settings_.noise_floor && real.size(0) >= 4 && state.noise_floors.count(spec.name)) {
       r.noise_floor = state.noise_floors.at(spec.name);
     } else if (settings_.noise_floor && real.size(0) >= 4) {
@@ -156,9 +142,9 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
       const std::int64_t half = real.size(0) / 2;
       const torch::Tensor a = real.index_select(0, perm.slice(0, 0, half));
       const torch::Tensor b = real.index_select(0, perm.slice(0, half, 2 * half));
-      if (spec.family != "pr" || half > spec.neighbours) {
-        r.noise_floor = compare(spec, a, b);
-        if (spec.family != "pr") r.noise_floor["value"] = r.noise_floor[spec.family];
+      if (half >= family.min_rows(spec)) {
+        r.noise_floor = family.compare(spec, a, b);
+        if (!family.scalar.empty()) r.noise_floor["value"] = r.noise_floor[family.scalar];
         r.noise_floor["images_per_half"] = half;
         state.noise_floors[spec.name] = r.noise_floor;
       }
@@ -177,7 +163,7 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
                   {"generator", fmt::format("G_ema in eval mode, z ~ N(0, I) from seed {}, images below {}px "
                                             "upsampled (nearest), converted to uint8 as x*127.5+128",
                                             settings_.seed, resolution)}};
-    if (spec.family == "pr") r.protocol["neighbours"] = spec.neighbours;
+    if (family.takes_neighbours) r.protocol["neighbours"] = spec.neighbours;
     r.seconds = extraction_seconds[spec.detector] + std::chrono::duration<double>(Clock::now() - start).count();
     extraction_seconds[spec.detector] = 0;  // counted once, with the first metric on the detector
     results.push_back(std::move(r));

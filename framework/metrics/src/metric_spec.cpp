@@ -6,17 +6,21 @@
 #include <sstream>
 
 #include "ganrig/error.hpp"
+#include "ganrig/metrics/metric_family.hpp"
+#include "ganrig/text.hpp"
 
 namespace ganrig {
 
 MetricSpec parse_metric(const std::string& name, const std::string& where) {
-  static const std::regex grammar(R"(^(fid|kid|pr)([0-9]+)(k?)([0-9]*)(?:_([a-z0-9_]+))?$)");
+  const std::string families = join(metric_family_names(), "|");
+  const std::regex grammar("^(" + families + R"()([0-9]+)(k?)([0-9]*)(?:_([a-z0-9_]+))?$)");
   std::smatch m;
   const std::string prefix = where.empty() ? "" : where + ": ";
   if (!std::regex_match(name, m, grammar))
-    throw ConfigError(fmt::format("{}metric \"{}\": expected <fid|kid|pr><count>[k][_<detector>], e.g. "
+    throw ConfigError(fmt::format("{}metric \"{}\": expected <{}><count>[k][_<detector>], e.g. "
                                   "fid5k_incv3nsfw, kid1k_incv3nsfw, pr1k3_incv3nsfw or fid50k",
-                                  prefix, name));
+                                  prefix, name, families));
+  const MetricFamily& family = metric_family(m[1]);
   MetricSpec spec;
   spec.name = name;
   spec.family = m[1];
@@ -24,14 +28,18 @@ MetricSpec parse_metric(const std::string& name, const std::string& where) {
   if (spec.num_generated < 2)
     throw ConfigError(fmt::format("{}metric \"{}\": needs at least 2 generated images", prefix, name));
   if (m[4].length()) {
-    if (spec.family != "pr")
-      throw ConfigError(fmt::format("{}metric \"{}\": a neighbourhood size ({}) is only meaningful for pr", prefix,
-                                    name, m[4].str()));
+    if (!family.takes_neighbours) {
+      std::vector<std::string> with_neighbours;
+      for (const auto& other : metric_family_names())
+        if (metric_family(other).takes_neighbours) with_neighbours.push_back(other);
+      throw ConfigError(fmt::format("{}metric \"{}\": a neighbourhood size ({}) is only meaningful for {}", prefix,
+                                    name, m[4].str(), join(with_neighbours, ", ")));
+    }
     spec.neighbours = std::stoll(m[4]);
     if (spec.neighbours < 1) throw ConfigError(fmt::format("{}metric \"{}\": k must be at least 1", prefix, name));
   }
   spec.detector = m[5].length() ? m[5].str() : "inception";
-  spec.has_scalar = spec.family != "pr";
+  spec.has_scalar = !family.scalar.empty();
   return spec;
 }
 

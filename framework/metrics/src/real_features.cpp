@@ -9,7 +9,7 @@
 
 #include "ganrig/error.hpp"
 #include "ganrig/sha256.hpp"
-#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -68,9 +68,7 @@ RealFeatures real_features(const Dataset& dataset, Detector& detector, const std
   }
   out.features = torch::cat(parts).to(torch::kFloat32).contiguous();
   fs::create_directories(cache_folder);
-  const fs::path temporary = file.string() + ".tmp";
-  torch::save(out.features, temporary.string());
-  fs::rename(temporary, file);
+  write_atomically(file, [&](const fs::path& temporary) { torch::save(out.features, temporary.string()); });
   write_file_atomic(file.string() + ".json", what.dump(1) + "\n");
   return out;
 }

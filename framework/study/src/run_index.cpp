@@ -6,7 +6,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/run_dir.hpp"
 
 namespace fs = std::filesystem;
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "ganrig/document.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
@@ -54,98 +55,78 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-Sweep read_sweep(const fs::path& file) {
-  const toml::table root = read_toml_file(file);
-  const std::vector<std::string> allowed = {"base", "mode", "seeds", "set", "axes"};
-  for (const auto& [key, node] : root)
-    if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end())
-      throw ConfigError(fmt::format("{}: unknown sweep key '{}'{}; allowed: {}", toml_where(file, node), key.str(),
-                                    did_you_mean(std::string(key.str()), allowed), join(allowed, ", ")));
-  Sweep s;
-  s.file = file;
-  const auto* base = root.get_as<std::string>("base");
-  if (!base) throw ConfigError(fmt::format("{}:1:1: a sweep needs base = \"EXPERIMENT.toml\"", file.string()));
-  s.base = fs::path(base->get()).is_absolute() ? fs::path(base->get()) : file.parent_path() / base->get();
-  if (!fs::exists(s.base))
-    throw ConfigError(fmt::format("{}: base experiment {} does not exist", toml_where(file, *base), s.base.string()));
-  if (const auto* mode = root.get("mode")) {
-    if (!mode->is_string() || (mode->as_string()->get() != "grid" && mode->as_string()->get() != "zip"))
-      throw ConfigError(fmt::format("{}: mode must be \"grid\" or \"zip\"", toml_where(file, *mode)));
-    s.mode = mode->as_string()->get();
-  }
-  if (const auto* seeds = root.get("seeds")) {
-    if (!seeds->is_array()) throw ConfigError(fmt::format("{}: seeds must be an array of integers", toml_where(file, *seeds)));
-    for (const auto& v : *seeds->as_array()) {
-      if (!v.is_integer() || v.as_integer()->get() < 0)
-        throw ConfigError(fmt::format("{}: seeds must be non-negative integers", toml_where(file, v)));
-      s.seeds.push_back(v.as_integer()->get());
-    }
-  }
-  if (const auto* set = root.get("set")) {
-    if (!set->is_array()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", toml_where(file, *set)));
-    for (const auto& v : *set->as_array()) {
-      if (!v.is_string()) throw ConfigError(fmt::format("{}: set must be an array of \"key=VALUE\"", toml_where(file, v)));
-      s.set.push_back(v.as_string()->get());
-    }
-  }
-  const auto* axes = root.get_as<toml::table>("axes");
-  // Axes in the order the file lists them (toml++ tables iterate sorted by key).
-  std::vector<std::pair<std::string, const toml::node*>> ordered;
-  if (axes) {
-    for (const auto& [key, node] : *axes) ordered.push_back({std::string(key.str()), &node});
-    std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-      const auto& x = a.second->source().begin;
-      const auto& y = b.second->source().begin;
-      return x.line != y.line ? x.line < y.line : x.column < y.column;
-    });
-  }
-  {
-    for (const auto& [key, node_ptr] : ordered) {
-      const toml::node& node = *node_ptr;
-      if (!node.is_array() || node.as_array()->empty())
-        throw ConfigError(fmt::format("{}: axis '{}' must be a non-empty array of values", toml_where(file, node), key));
-      SweepAxis axis{key, {}, toml_where(file, node)};
-      for (const auto& v : *node.as_array()) axis.values.push_back(toml_text(v));
-      s.axes.push_back(axis);
-    }
-  }
-  // Folder names use each axis key's last part, unless two axes share it.
-  std::map<std::string, int> last_parts;
-  auto last_part = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
-  for (const auto& a : s.axes) ++last_parts[last_part(a.key)];
-  std::vector<std::vector<std::string>> labels;
-  for (const auto& [key, node] : ordered) {
-    std::vector<std::string> l;
-    for (const auto& v : *node->as_array()) l.push_back(label(v));
-    labels.push_back(l);
-  }
+Schema sweep_schema() {
+  Schema s;
+  s.required("base", ValueType::String, "The experiment every run starts from, relative to the sweep file.");
+  s.string("mode", "grid", "\"grid\": every combination of the axes' values; \"zip\": the i-th values together.")
+      .one_of({"grid", "zip"});
+  s.integers("seeds", {}, "Each combination runs once per seed (experiment.seed); empty: the base's seed.").at_least(0);
+  s.strings("set", {}, "Overrides applied to every run, as --set \"key=VALUE\".");
+  s.array_table("axes", "Config key -> the values it takes, e.g. \"generator.block\" = [\"conv\", \"dsc\"], in file order.");
+  return s;
+}
 
-  std::vector<std::vector<std::size_t>> combos;
-  if (s.axes.empty()) {
-    combos.push_back({});
-  } else if (s.mode == "zip") {
+namespace {
+
+// The axes in the order the file lists them (toml++ tables iterate sorted by key), with each value
+// as --set text and as a folder-name label.
+std::vector<std::pair<SweepAxis, std::vector<std::string>>> read_axes(const fs::path& file, const toml::table& root) {
+  std::vector<std::pair<std::string, const toml::node*>> ordered;
+  if (const auto* axes = root.get_as<toml::table>("axes"))
+    for (const auto& [key, node] : *axes) ordered.push_back({std::string(key.str()), &node});
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.second->source().begin;
+    const auto& y = b.second->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  std::vector<std::pair<SweepAxis, std::vector<std::string>>> axes;
+  for (const auto& [key, node] : ordered) {
+    SweepAxis axis{key, {}, toml_where(file, *node)};
+    std::vector<std::string> labels;
+    for (const auto& v : *node->as_array()) {  // the schema checked: a non-empty array
+      axis.values.push_back(toml_text(v));
+      labels.push_back(label(v));
+    }
+    axes.emplace_back(axis, labels);
+  }
+  return axes;
+}
+
+// Value indices of every run: all combinations (grid) or the i-th values together (zip).
+std::vector<std::vector<std::size_t>> combinations(const Sweep& s) {
+  std::vector<std::vector<std::size_t>> combos = {{}};
+  if (s.mode == "zip" && !s.axes.empty()) {
     const std::size_t n = s.axes.front().values.size();
     for (const auto& a : s.axes)
       if (a.values.size() != n)
         throw ConfigError(fmt::format("{}: mode = \"zip\" needs axes of equal length; '{}' has {} values, '{}' has {}",
                                       a.where, s.axes.front().key, n, a.key, a.values.size()));
+    combos.clear();
     for (std::size_t i = 0; i < n; ++i) combos.push_back(std::vector<std::size_t>(s.axes.size(), i));
-  } else {
-    combos.push_back({});
-    for (const auto& a : s.axes) {
-      std::vector<std::vector<std::size_t>> next;
-      for (const auto& c : combos)
-        for (std::size_t i = 0; i < a.values.size(); ++i) {
-          auto d = c;
-          d.push_back(i);
-          next.push_back(d);
-        }
-      combos = next;
-    }
+    return combos;
   }
+  for (const auto& a : s.axes) {
+    std::vector<std::vector<std::size_t>> next;
+    for (const auto& c : combos)
+      for (std::size_t i = 0; i < a.values.size(); ++i) {
+        auto d = c;
+        d.push_back(i);
+        next.push_back(d);
+      }
+    combos = next;
+  }
+  return combos;
+}
+
+// One run per combination and seed, with its overrides and folder name.
+void expand_runs(Sweep& s, const std::vector<std::vector<std::string>>& labels) {
+  // Folder names use each axis key's last part, unless two axes share it.
+  std::map<std::string, int> last_parts;
+  auto last_part = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
+  for (const auto& a : s.axes) ++last_parts[last_part(a.key)];
   const std::vector<std::int64_t> seeds = s.seeds.empty() ? std::vector<std::int64_t>{-1} : s.seeds;
   std::set<std::string> descs;
-  for (const auto& combo : combos)
+  for (const auto& combo : combinations(s))
     for (const std::int64_t seed : seeds) {
       SweepRun run;
       run.overrides = s.set;
@@ -164,9 +145,32 @@ Sweep read_sweep(const fs::path& file) {
       run.desc = parts.empty() ? "base" : join(parts, "_");
       if (!descs.insert(run.desc).second)
         throw ConfigError(fmt::format("{}: two runs would share the folder name '{}' (repeated axis values?)",
-                                      file.string(), run.desc));
+                                      s.file.string(), run.desc));
       s.runs.push_back(run);
     }
+}
+
+}  // namespace
+
+Sweep read_sweep(const fs::path& file) {
+  const toml::table root = read_toml_file(file);
+  const CheckedTable checked(file, root, sweep_schema(), "sweep");
+  const ConfigView& v = checked.view();
+  Sweep s;
+  s.file = file;
+  const std::string base = v.string("base");
+  s.base = fs::path(base).is_absolute() ? fs::path(base) : file.parent_path() / base;
+  if (!fs::exists(s.base))
+    throw ConfigError(fmt::format("{}: base experiment {} does not exist", checked.where("base"), s.base.string()));
+  s.mode = v.string("mode");
+  s.seeds = v.integers("seeds");
+  s.set = v.strings("set");
+  std::vector<std::vector<std::string>> labels;
+  for (auto& [axis, axis_labels] : read_axes(file, root)) {
+    s.axes.push_back(axis);
+    labels.push_back(axis_labels);
+  }
+  expand_runs(s, labels);
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "ganrig/document.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
@@ -18,21 +19,6 @@ namespace fs = std::filesystem;
 namespace ganrig::study {
 
 namespace {
-
-void check_keys(const fs::path& file, const toml::table& t, const std::vector<std::string>& allowed,
-                const std::string& what) {
-  for (const auto& [key, node] : t)
-    if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end())
-      throw ConfigError(fmt::format("{}: unknown {} key '{}'{}; allowed: {}", toml_where(file, node), what, key.str(),
-                                    did_you_mean(std::string(key.str()), allowed), join(allowed, ", ")));
-}
-
-std::string required_string(const fs::path& file, const toml::table& t, const std::string& key) {
-  const auto* v = t.get(key);
-  if (!v || !v->is_string())
-    throw ConfigError(fmt::format("{}: '{}' must be a string", v ? toml_where(file, *v) : toml_where(file, t), key));
-  return v->as_string()->get();
-}
 
 std::string cell_text(const toml::node& node) {
   if (node.is_string()) return node.as_string()->get();
@@ -60,71 +46,104 @@ std::string relative_link(const fs::path& target, const fs::path& from_folder) {
   return fs::relative(target, from_folder).generic_string();
 }
 
+TableColumn read_column(const fs::path& file, const toml::table& entry) {
+  const CheckedTable checked(file, entry, table_column_schema(), "table column");
+  const ConfigView& v = checked.view();
+  TableColumn col;
+  col.label = v.string("label");
+  col.source = v.string("source");
+  col.metric = v.string("metric");
+  if (col.source == "metric" && col.metric.empty())
+    throw ConfigError(fmt::format("{}: source = \"metric\" needs metric = \"<name>\" (e.g. \"fid5k_incv3nsfw\")",
+                                  checked.where("source")));
+  col.field = v.string("field");
+  col.select = v.string("select");
+  col.kimg = v.real("kimg");
+  col.scale = v.real("scale");
+  col.digits = static_cast<int>(v.integer("digits"));
+  col.relative = v.boolean("relative");
+  return col;
+}
+
+TableRow read_row(const fs::path& file, const fs::path& folder, const toml::table& entry,
+                  const std::set<std::string>& labels) {
+  const CheckedTable checked(file, entry, table_row_schema(), "table row");
+  const ConfigView& v = checked.view();
+  TableRow row;
+  row.label = v.string("label");
+  row.experiment = fs::weakly_canonical(folder / v.string("experiment"));
+  if (!fs::exists(row.experiment))
+    throw ConfigError(fmt::format("{}: experiment {} does not exist", checked.where("experiment"), row.experiment.string()));
+  row.seeds = v.integers("seeds");
+  if (row.seeds.empty()) row.seeds = {0};
+  row.set = v.strings("set");
+  if (const auto* paper = entry.get_as<toml::table>("paper"))  // the file's nodes: positions intact
+    for (const auto& [key, value] : *paper) {
+      if (!labels.count(std::string(key.str())))
+        throw ConfigError(fmt::format("{}: paper value for '{}', which is not a column label{}", toml_where(file, value),
+                                      key.str(), did_you_mean(std::string(key.str()), {labels.begin(), labels.end()})));
+      row.paper[std::string(key.str())] = cell_text(value);
+    }
+  return row;
+}
+
 }  // namespace
+
+Schema table_schema() {
+  Schema s;
+  s.required("title", ValueType::String, "Heading of the rendered table.");
+  s.string("note", "", "Text under the table (what differs from the paper, hardware).");
+  s.string("readme", "../README.md", "The README holding the table's block, relative to the table file.");
+  s.table_array("rows", "[[rows]]: one experiment each (see table rows).");
+  s.table_array("columns", "[[columns]]: one measured value each (see table columns).");
+  return s;
+}
+
+Schema table_column_schema() {
+  Schema s;
+  s.required("label", ValueType::String, "Column heading; rows' `paper` values refer to it.");
+  s.required("source", ValueType::String, "Where the value comes from.")
+      .one_of({"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G", "params_D"});
+  s.string("metric", "", "With source = \"metric\": the metric's name in metrics.jsonl.");
+  s.string("field", "value", "Which number of the metric (\"value\", \"precision\", \"recall\", ...).");
+  s.string("select", "final", "Which evaluation: the last, the best, or the one at `kimg`.").one_of({"final", "best", "kimg"});
+  s.real("kimg", 0.0, "With select = \"kimg\": the evaluation at this kimg.").at_least(0);
+  s.real("scale", 1.0, "Multiplier applied before printing (e.g. 1000 for KID x 10^3).");
+  s.integer("digits", 3, "Decimal places printed.").range(0, 12);
+  s.boolean("relative", false, "Print the change against the first row in % (the paper's delta style).");
+  return s;
+}
+
+Schema table_row_schema() {
+  Schema s;
+  s.required("label", ValueType::String, "Row heading.");
+  s.required("experiment", ValueType::String, "The row's experiment file, relative to the table file.");
+  s.integers("seeds", {}, "Seeds whose runs are averaged; empty: seed 0.").at_least(0);
+  s.strings("set", {}, "Extra --set overrides for this row.");
+  s.table("paper", "The paper's value per column label, as printed (\"-23.6 %\").");
+  return s;
+}
 
 TableSpec read_table(const fs::path& file) {
   const toml::table root = read_toml_file(file);
-  check_keys(file, root, {"title", "note", "readme", "rows", "columns"}, "table");
+  const CheckedTable checked(file, root, table_schema(), "table");
+  const ConfigView& v = checked.view();
   TableSpec t;
   t.file = fs::absolute(file);
   t.id = file.stem().string();
-  t.title = required_string(file, root, "title");
-  t.note = root["note"].value_or<std::string>("");
-  t.readme = fs::weakly_canonical(t.file.parent_path() / root["readme"].value_or<std::string>("../README.md"));
+  t.title = v.string("title");
+  t.note = v.string("note");
+  t.readme = fs::weakly_canonical(t.file.parent_path() / v.string("readme"));
   t.csv = t.file.parent_path() / (t.id + ".csv");
   t.root = t.file.parent_path().parent_path().parent_path();  // experiments/<paper>/tables/ -> the source tree
   const auto* rows = root.get_as<toml::array>("rows");
   const auto* columns = root.get_as<toml::array>("columns");
   if (!rows || rows->empty() || !columns || columns->empty())
-    throw ConfigError(fmt::format("{}: a table needs [[rows]] and [[columns]]", file.string()));
-  for (const auto& node : *columns) {
-    const auto* c = node.as_table();
-    if (!c) throw ConfigError(fmt::format("{}: [[columns]] entries are tables", toml_where(file, node)));
-    check_keys(file, *c, {"label", "source", "metric", "field", "select", "kimg", "scale", "digits", "relative"}, "column");
-    TableColumn col;
-    col.label = required_string(file, *c, "label");
-    col.source = required_string(file, *c, "source");
-    const std::vector<std::string> sources = {"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G",
-                                              "params_D"};
-    if (std::find(sources.begin(), sources.end(), col.source) == sources.end())
-      throw ConfigError(fmt::format("{}: source must be one of {}", toml_where(file, *c->get("source")), join(sources, ", ")));
-    if (col.source == "metric") col.metric = required_string(file, *c, "metric");
-    col.field = (*c)["field"].value_or<std::string>("value");
-    col.select = (*c)["select"].value_or<std::string>("final");
-    if (col.select != "final" && col.select != "best" && col.select != "kimg")
-      throw ConfigError(fmt::format("{}: select must be final, best or kimg", toml_where(file, *c->get("select"))));
-    col.kimg = (*c)["kimg"].value_or(0.0);
-    col.scale = (*c)["scale"].value_or(1.0);
-    col.digits = static_cast<int>((*c)["digits"].value_or<std::int64_t>(3));
-    col.relative = (*c)["relative"].value_or(false);
-    t.columns.push_back(col);
-  }
+    throw ConfigError(fmt::format("{}: a table needs [[rows]] and [[columns]]", checked.where("")));
+  for (const auto& node : *columns) t.columns.push_back(read_column(file, *node.as_table()));
   std::set<std::string> labels;
   for (const auto& c : t.columns) labels.insert(c.label);
-  for (const auto& node : *rows) {
-    const auto* r = node.as_table();
-    if (!r) throw ConfigError(fmt::format("{}: [[rows]] entries are tables", toml_where(file, node)));
-    check_keys(file, *r, {"label", "experiment", "seeds", "set", "paper"}, "row");
-    TableRow row;
-    row.label = required_string(file, *r, "label");
-    row.experiment = fs::weakly_canonical(t.file.parent_path() / required_string(file, *r, "experiment"));
-    if (!fs::exists(row.experiment))
-      throw ConfigError(fmt::format("{}: experiment {} does not exist", toml_where(file, *r->get("experiment")),
-                                    row.experiment.string()));
-    if (const auto* seeds = r->get_as<toml::array>("seeds"))
-      for (const auto& s : *seeds) row.seeds.push_back(s.value_or<std::int64_t>(0));
-    if (row.seeds.empty()) row.seeds = {0};
-    if (const auto* set = r->get_as<toml::array>("set"))
-      for (const auto& s : *set) row.set.push_back(s.value_or<std::string>(""));
-    if (const auto* paper = r->get_as<toml::table>("paper"))
-      for (const auto& [key, value] : *paper) {
-        if (!labels.count(std::string(key.str())))
-          throw ConfigError(fmt::format("{}: paper value for '{}', which is not a column label{}", toml_where(file, value),
-                                        key.str(), did_you_mean(std::string(key.str()), {labels.begin(), labels.end()})));
-        row.paper[std::string(key.str())] = cell_text(value);
-      }
-    t.rows.push_back(row);
-  }
+  for (const auto& node : *rows) t.rows.push_back(read_row(file, t.file.parent_path(), *node.as_table(), labels));
   return t;
 }
 
@@ -184,89 +203,109 @@ std::vector<TableRecord> read_csv(const TableSpec& spec) {
   return out;
 }
 
+namespace {
+
+struct Stat {
+  double mean = 0, spread = 0;  // spread: sample standard deviation over seeds
+  int n = 0;
+};
+
+Stat stat_of(const std::vector<TableRecord>& records, const std::string& row, const std::string& col) {
+  std::vector<double> v;
+  for (const auto& r : records)
+    if (r.row == row && r.values.count(col)) v.push_back(r.values.at(col));
+  Stat s;
+  s.n = static_cast<int>(v.size());
+  if (v.empty()) return s;
+  for (double x : v) s.mean += x;
+  s.mean /= v.size();
+  for (double x : v) s.spread += (x - s.mean) * (x - s.mean);
+  s.spread = v.size() > 1 ? std::sqrt(s.spread / (v.size() - 1)) : 0;
+  return s;
+}
+
+bool has_paper(const TableSpec& spec, const TableColumn& c) {
+  for (const auto& r : spec.rows)
+    if (r.paper.count(c.label)) return true;
+  return false;
+}
+
+// The heading line and the rule under it.
+std::string header(const TableSpec& spec) {
+  std::string head = "| row | seeds |", rule = "|---|---|";
+  for (const auto& c : spec.columns) {
+    head += " " + c.label + (c.relative ? " (vs first row)" : "") + " |";
+    rule += "---|";
+    if (has_paper(spec, c)) {
+      head += " paper | Δ |";
+      rule += "---|---|";
+    }
+  }
+  return head + "\n" + rule + "\n";
+}
+
+// One column's cells of a row: ours (mean ± spread, or % vs the first row), then the paper's value
+// and the difference when the table has paper values for the column.
+std::string cells(const TableSpec& spec, const TableRow& row, const TableColumn& c,
+                  const std::vector<TableRecord>& records) {
+  const Stat s = stat_of(records, row.label, c.label);
+  std::optional<double> ours;
+  if (s.n > 0 && c.relative) {
+    const Stat first = stat_of(records, spec.rows.front().label, c.label);
+    if (first.n > 0 && first.mean != 0) ours = (s.mean / first.mean - 1.0) * 100.0;
+  } else if (s.n > 0) {
+    ours = s.mean * c.scale;
+  }
+  std::string text = s.n > 0 ? "-" : "missing";
+  if (ours) {
+    text = c.relative ? fmt::format("{:+.{}f}%", *ours, 1) : fmt::format("{:.{}f}", *ours, c.digits);
+    if (!c.relative && s.n > 1) text += fmt::format(" ± {:.{}f}", s.spread * c.scale, c.digits);
+  }
+  std::string out = " " + text + " |";
+  if (!has_paper(spec, c)) return out;
+  const std::string paper = row.paper.count(c.label) ? row.paper.at(c.label) : "";
+  std::string delta;
+  const auto p = parse_number(paper);
+  if (ours && p) delta = c.relative ? fmt::format("{:+.1f} pp", *ours - *p) : fmt::format("{:+.{}f}", *ours - *p, c.digits);
+  return out + " " + (paper.empty() ? "-" : paper) + " | " + (delta.empty() ? "-" : delta) + " |";
+}
+
+// Seeds of `row` found among the records; the command of each missing one goes to `missing`.
+int seeds_present(const TableSpec& spec, const TableRow& row, const std::vector<TableRecord>& records,
+                  std::vector<std::string>& missing) {
+  int present = 0;
+  for (auto seed : row.seeds) {
+    bool found = false;
+    for (const auto& r : records) found |= r.row == row.label && r.seed == seed;
+    if (found) {
+      ++present;
+      continue;
+    }
+    std::string cmd = "ganrig train " + fs::relative(row.experiment, spec.root).generic_string();
+    for (const auto& s : row.set) cmd += " --set " + s;
+    cmd += fmt::format(" --set experiment.seed={}", seed);
+    missing.push_back(fmt::format("- {} (seed {}): `{}`", row.label, seed, cmd));
+  }
+  return present;
+}
+
+}  // namespace
+
 std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& records) {
-  struct Stat {
-    double mean = 0, spread = 0;
-    int n = 0;
-  };
-  auto stat = [&](const std::string& row, const std::string& col) {
-    std::vector<double> v;
-    for (const auto& r : records)
-      if (r.row == row && r.values.count(col)) v.push_back(r.values.at(col));
-    Stat s;
-    s.n = static_cast<int>(v.size());
-    if (v.empty()) return s;
-    for (double x : v) s.mean += x;
-    s.mean /= v.size();
-    for (double x : v) s.spread += (x - s.mean) * (x - s.mean);
-    s.spread = v.size() > 1 ? std::sqrt(s.spread / (v.size() - 1)) : 0;
-    return s;
-  };
   const fs::path readme_folder = spec.readme.parent_path();
   std::ostringstream out;
   out << "<!-- ganrig-table:" << spec.id << " -->\n";
   out << "**" << spec.title << "** (`ganrig table " << spec.id << "`, data: ["
       << relative_link(spec.csv, readme_folder) << "](" << relative_link(spec.csv, readme_folder) << "))\n\n";
-  out << "| row | seeds |";
-  std::string rule = "|---|---|";
-  for (const auto& c : spec.columns) {
-    bool has_paper = false;
-    for (const auto& r : spec.rows) has_paper |= r.paper.count(c.label) > 0;
-    out << " " << c.label << (c.relative ? " (vs first row)" : "") << " |";
-    rule += "---|";
-    if (has_paper) {
-      out << " paper |" << " Δ |";
-      rule += "---|---|";
-    }
-  }
-  out << "\n" << rule << "\n";
+  out << header(spec);
   std::vector<std::string> missing;
   std::set<std::string> commits;
   for (const auto& r : records) commits.insert(r.commit.substr(0, 10));
   for (const auto& row : spec.rows) {
-    int present = 0;
-    for (auto seed : row.seeds) {
-      bool found = false;
-      for (const auto& r : records) found |= r.row == row.label && r.seed == seed;
-      if (found) ++present;
-      else {
-        std::string cmd = "ganrig train " + fs::relative(row.experiment, spec.root).generic_string();
-        for (const auto& s : row.set) cmd += " --set " + s;
-        cmd += fmt::format(" --set experiment.seed={}", seed);
-        missing.push_back(fmt::format("- {} (seed {}): `{}`", row.label, seed, cmd));
-      }
-    }
+    const int present = seeds_present(spec, row, records, missing);
     out << "| [" << row.label << "](" << relative_link(row.experiment, readme_folder) << ") | " << present << "/"
         << row.seeds.size() << " |";
-    for (const auto& c : spec.columns) {
-      Stat s = stat(row.label, c.label);
-      std::optional<double> ours;
-      if (s.n > 0) {
-        if (c.relative) {
-          const Stat first = stat(spec.rows.front().label, c.label);
-          if (first.n > 0 && first.mean != 0) ours = (s.mean / first.mean - 1.0) * 100.0;
-        } else {
-          ours = s.mean * c.scale;
-        }
-      }
-      std::string text = "missing";
-      if (ours) {
-        text = c.relative ? fmt::format("{:+.{}f}%", *ours, 1) : fmt::format("{:.{}f}", *ours, c.digits);
-        if (!c.relative && s.n > 1) text += fmt::format(" ± {:.{}f}", s.spread * c.scale, c.digits);
-      } else if (s.n > 0) {
-        text = "-";
-      }
-      out << " " << text << " |";
-      bool has_paper = false;
-      for (const auto& r : spec.rows) has_paper |= r.paper.count(c.label) > 0;
-      if (has_paper) {
-        const std::string paper = row.paper.count(c.label) ? row.paper.at(c.label) : "";
-        std::string delta;
-        const auto p = parse_number(paper);
-        if (ours && p) delta = c.relative ? fmt::format("{:+.1f} pp", *ours - *p) : fmt::format("{:+.{}f}", *ours - *p, c.digits);
-        out << " " << (paper.empty() ? "-" : paper) << " | " << (delta.empty() ? "-" : delta) << " |";
-      }
-    }
+    for (const auto& c : spec.columns) out << cells(spec, row, c, records);
     out << "\n";
   }
   out << "\n";

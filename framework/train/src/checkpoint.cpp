@@ -1,12 +1,10 @@
 #include "ganrig/train/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
 
+#include "ganrig/atomic_file.hpp"
 #include "ganrig/error.hpp"
 
 namespace fs = std::filesystem;
@@ -14,27 +12,6 @@ namespace fs = std::filesystem;
 namespace ganrig {
 
 namespace {
-
-void fsync_path(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) throw Error(fmt::format("cannot open {} to flush it", path.string()));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(fmt::format("cannot flush {} to disk", path.string()));
-}
-
-// temporary file -> fsync -> rename -> fsync(folder): the target is either the old or the new file.
-template <class WriteFn>
-void commit_atomically(const fs::path& file, WriteFn write,
-                       const std::function<void(const fs::path&)>& before_commit) {
-  fs::path temporary = file;
-  temporary += fmt::format(".tmp-{}", ::getpid());
-  write(temporary);
-  fsync_path(temporary, false);
-  if (before_commit) before_commit(temporary);
-  fs::rename(temporary, file);
-  fsync_path(file.parent_path().empty() ? fs::path(".") : file.parent_path(), true);
-}
 
 void save_module(torch::serialize::OutputArchive& archive, const char* key, const torch::nn::Module* module) {
   if (!module) return;
@@ -76,7 +53,7 @@ void write_checkpoint(const fs::path& file, const CheckpointParts& parts,
   torch::serialize::OutputArchive state;
   for (const auto& [key, tensor] : parts.state) state.write(key, tensor.to(torch::kCPU));
   archive.write("state", state);
-  commit_atomically(file, [&](const fs::path& temporary) { archive.save_to(temporary.string()); }, before_commit);
+  write_atomically(file, [&](const fs::path& temporary) { archive.save_to(temporary.string()); }, before_commit);
 }
 
 void read_checkpoint(const fs::path& file, CheckpointParts& parts) {
@@ -122,31 +99,6 @@ std::string read_checkpoint_config(const fs::path& file) {
   c10::IValue config;
   archive.read("config_toml", config);
   return config.toStringRef();
-}
-
-fs::path latest_checkpoint(const fs::path& run_dir) {
-  const fs::path folder = run_dir / "checkpoints";
-  if (!fs::is_directory(folder)) return {};
-  std::vector<fs::path> found;
-  for (const auto& e : fs::directory_iterator(folder)) {
-    const std::string name = e.path().filename().string();
-    // Complete checkpoints only: temporaries end in .tmp-<pid>.
-    if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path());
-  }
-  if (found.empty()) return {};
-  return *std::max_element(found.begin(), found.end());
-}
-
-void write_file_atomic(const fs::path& file, const std::string& text) {
-  commit_atomically(
-      file,
-      [&](const fs::path& temporary) {
-        std::ofstream out(temporary, std::ios::binary);
-        out << text;
-        out.close();
-        if (!out) throw Error("cannot write " + temporary.string());
-      },
-      {});
 }
 
 }  // namespace ganrig

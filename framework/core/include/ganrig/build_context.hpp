@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ganrig/config.hpp"
 #include "ganrig/config_view.hpp"
@@ -45,6 +46,19 @@ class BuildContext {
     return std::static_pointer_cast<I>(named_erased(I::kind, name, path));
   }
 
+  // The component for image size `size` from a per-size table (`table_key`, a ComponentTable such as
+  // blocks = { 16 = "dsc" }), or `fallback` when the table has no entry for that size.
+  template <class I>
+  std::shared_ptr<I> component_at_size(const ConfigView& view, const std::string& table_key, std::int64_t size,
+                                       std::shared_ptr<I> fallback) {
+    std::shared_ptr<void> chosen = component_at_size_erased(I::kind, view, table_key, size);
+    return chosen ? std::static_pointer_cast<I>(chosen) : std::move(fallback);
+  }
+  // A located ConfigError for each key of the per-size table `table_key` that is not one of `sizes`
+  // (those this network builds at): a choice for a size that does not exist is a mistake, not a no-op.
+  void check_sizes(const ConfigView& view, const std::string& table_key, const std::vector<std::int64_t>& sizes,
+                   const std::string& what) const;
+
   // Table paths built so far; the host reports tables that nothing used.
   const std::set<std::string>& consumed() const { return consumed_; }
 
@@ -52,6 +66,8 @@ class BuildContext {
   std::shared_ptr<void> build_erased(const std::string& kind, const std::string& table_path);
   std::shared_ptr<void> component_erased(const std::string& kind, const ConfigView& view, const std::string& key);
   std::shared_ptr<void> named_erased(const std::string& kind, const std::string& name, const std::string& path);
+  std::shared_ptr<void> component_at_size_erased(const std::string& kind, const ConfigView& view,
+                                                 const std::string& table_key, std::int64_t size);
   const Registry& registry_;
   const Config& config_;
   ImageShape image_;

@@ -12,27 +12,14 @@
 
 #include <torch/torch.h>
 
+#include "ganrig/conv_options.hpp"
+
 namespace ganrig {
 
 // Shape of the images a run trains on; the dataset defines it, networks read it.
 struct ImageShape {
   std::int64_t channels = 3;
   std::int64_t resolution = 32;
-};
-
-// One convolution as a network asks for it; the block decides how to realise it.
-struct ConvSpec {
-  std::int64_t in_channels = 0;
-  std::int64_t out_channels = 0;
-  std::int64_t kernel = 3;
-  std::int64_t stride = 1;
-  std::int64_t padding = 0;
-  bool bias = true;
-  bool transposed = false;     // a fractionally strided (transposed) convolution
-  bool spectral_norm = false;  // PyTorch semantics: one power iteration per training forward
-  // Equalized learning rate (PGGAN) when > 0: weights N(0, 1), scaled at run time by
-  // gain / sqrt(fan_in); biases start at 0.
-  double equalized_gain = 0.0;
 };
 
 // A convolution layer produced by a block.
@@ -47,7 +34,7 @@ class Block {
  public:
   static constexpr const char* kind = "block";
   virtual ~Block() = default;
-  virtual std::shared_ptr<ConvLayer> make(const ConvSpec& spec) const = 0;
+  virtual std::shared_ptr<ConvLayer> make(const ConvOptions& options) const = 0;
   // A discriminator down-sampling block that halves the resolution: conv, BatchNorm,
   // LeakyReLU(0.2). The default is Projected GAN's DownBlock (4x4 stride-2 convolution with bias
   // from make(), BatchNorm, LeakyReLU); a block may replace it (dsc: the official separable

@@ -1,7 +1,7 @@
 #pragma once
 // Reusable layers from PGGAN (Karras et al. 2018) for plugins: PixelNorm, minibatch standard
 // deviation, and a fully connected layer with equalized learning rate (the convolution with
-// equalized learning rate is Conv2dLayer with equalized_gain > 0, see spectral_norm.hpp).
+// equalized learning rate is Conv2dLayer with equalized_gain > 0, see conv2d_layer.hpp).
 #include <torch/torch.h>
 
 namespace ganrig {

@@ -24,6 +24,10 @@ enum class ValueType {
   IntegerTable, // a table of integers, e.g. per-resolution batch sizes { 4 = 128, 8 = 64 }
   FloatTable,   // a table of floats, e.g. per-resolution learning rates { 1024 = 1.5e-3 }
   Component,    // a component of another kind: a type name or an inline table with `type`
+  ComponentTable,  // components by image size, e.g. blocks = { 16 = "dsc", 32 = { type = "ghost", ratio = 2 } }
+  ArrayTable,      // a table of non-empty arrays of values, e.g. sweep axes { "train.batch" = [16, 32] }
+  TableArray,      // an array of tables ([[rows]]), each checked by its reader against its own schema
+  Table,           // a sub-table ([source]), checked by its reader against its own schema
 };
 
 std::string type_name(ValueType type);
@@ -63,6 +67,11 @@ class Schema {
   Field& real_table(const std::string& key, const std::string& doc);     // default: empty table
   Field& component(const std::string& key, const std::string& kind, const std::string& fallback,
                    const std::string& doc);
+  // Keys are image sizes (powers of two from 4 to 1024), values components of `kind`; default empty.
+  Field& component_table(const std::string& key, const std::string& kind, const std::string& doc);
+  Field& array_table(const std::string& key, const std::string& doc);  // default: empty table
+  Field& table_array(const std::string& key, const std::string& doc);  // default: empty array
+  Field& table(const std::string& key, const std::string& doc);        // default: empty table
   Field& required(const std::string& key, ValueType type, const std::string& doc);
 
   const Field* find(const std::string& key) const;

@@ -30,29 +30,4 @@ class SpectralNorm {
   double eps_;
 };
 
-// A plain or spectrally normalized 2-D convolution (optionally transposed, optionally grouped).
-// Parameter names follow PyTorch: `weight` (or `weight_orig` with spectral norm) and `bias`.
-class Conv2dLayerImpl : public torch::nn::Module {
- public:
-  struct Options {
-    std::int64_t in_channels, out_channels, kernel;
-    std::int64_t stride = 1, padding = 0, groups = 1;
-    bool bias = true, transposed = false, spectral_norm = false;
-    double equalized_gain = 0.0;  // > 0: equalized learning rate (weights N(0,1), runtime scale)
-  };
-  explicit Conv2dLayerImpl(const Options& options);
-  torch::Tensor forward(const torch::Tensor& x);
-  torch::Tensor effective_weight();  // the weight the forward would use (no u/v update)
-  const Options& options() const { return options_; }
-
- private:
-  std::int64_t output_numel(const torch::Tensor& x) const;
-  torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const;
-  Options options_;
-  double runtime_scale_ = 1.0;
-  torch::Tensor weight_, bias_;
-  std::unique_ptr<SpectralNorm> sn_;
-};
-TORCH_MODULE(Conv2dLayer);
-
 }  // namespace ganrig

@@ -2,6 +2,7 @@
 // Pretrained weights converted by tools/ (e.g. tools/nsfwjs/convert.js): "GANRIGW1", a uint64 LE
 // header length, a JSON header {source, tensors: [{name, shape, offset}]}, then float32 LE values.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,5 +34,11 @@ std::optional<WeightFile> load_component_weights(const class ConfigView& cfg, co
 
 // "sha256:<hex>" of loaded weights, or the note that the weights are random.
 std::string weights_identity(const std::optional<WeightFile>& weights);
+
+// A pretrained network's set-up, in one place: load_component_weights, then `load` (the network
+// copies the tensors it needs) when the file exists, then every parameter frozen and eval mode.
+// Returns weights_identity.
+std::string load_frozen_weights(torch::nn::Module& network, const class ConfigView& cfg, const std::string& default_file,
+                                const std::string& how_to_create, const std::function<void(const WeightFile&)>& load);
 
 }  // namespace ganrig

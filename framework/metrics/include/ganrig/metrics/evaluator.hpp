@@ -16,7 +16,7 @@
 
 #include "ganrig/config.hpp"
 #include "ganrig/interfaces.hpp"
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
 #include "ganrig/metrics/metric_spec.hpp"
 #include "ganrig/registry.hpp"
 
@@ -63,6 +63,8 @@ class Evaluator {
 
  private:
   struct DetectorState;
+  std::map<std::string, torch::Tensor> generated_features(Generator& generator, const EvalProgress& progress,
+                                                          std::map<std::string, double>& seconds);
   const Dataset& dataset_;
   EvalSettings settings_;
   torch::Device device_;

@@ -10,11 +10,11 @@ namespace ganrig {
 
 struct MetricSpec {
   std::string name;              // as written
-  std::string family;            // "fid", "kid" or "pr"
+  std::string family;            // a registered MetricFamily ("fid", "kid", "pr")
   std::int64_t num_generated = 0;
   std::int64_t neighbours = 3;   // pr only
   std::string detector;          // a registered detector name
-  bool has_scalar = true;        // fid and kid have one value (lower is better); pr has two
+  bool has_scalar = true;        // the family has one value that decides best.pt (fid, kid; not pr)
 };
 
 // Throws ConfigError naming the grammar and the offending part; `where` prefixes the message.

@@ -12,7 +12,7 @@
 #include <torch/types.h>
 
 #include "ganrig/interfaces.hpp"
-#include "ganrig/metrics/detector.hpp"
+#include "ganrig/detector.hpp"
 
 namespace ganrig {
 

@@ -16,7 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "ganrig/schema.hpp"
+
 namespace ganrig::study {
+
+// What a sweep file may hold (docs/config-reference.md lists it).
+Schema sweep_schema();
+
 
 struct SweepAxis {
   std::string key;                  // a dotted config key

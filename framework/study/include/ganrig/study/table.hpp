@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "ganrig/schema.hpp"
+
 namespace ganrig::study {
 
 struct TableRow {
@@ -43,6 +45,10 @@ struct TableSpec {
 };
 
 TableSpec read_table(const std::filesystem::path& file);
+// What a table file, each of its [[columns]] and each of its [[rows]] may hold.
+Schema table_schema();
+Schema table_column_schema();
+Schema table_row_schema();
 // experiments/*/tables/<id>.toml under `experiments`, or `id` itself when it is a file.
 std::filesystem::path find_table(const std::string& id, const std::filesystem::path& experiments);
 

@@ -9,6 +9,9 @@
 
 #include <torch/torch.h>
 
+#include "ganrig/atomic_file.hpp"
+#include "ganrig/run_dir.hpp"  // latest_checkpoint
+
 namespace ganrig {
 
 struct CheckpointParts {
@@ -33,10 +36,5 @@ void read_checkpoint(const std::filesystem::path& file, CheckpointParts& parts);
 // The resolved config stored in a checkpoint.
 std::string read_checkpoint_config(const std::filesystem::path& file);
 
-// The newest complete checkpoint of a run folder (checkpoints/snapshot-*.pt), or empty.
-std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
-
-// Writes a text file atomically (temporary file, fsync, rename).
-void write_file_atomic(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace ganrig

@@ -9,16 +9,17 @@
 #include <torch/torch.h>
 
 #include "ganrig/interfaces.hpp"
+#include "ganrig/train/stateful.hpp"
 
 namespace ganrig {
 
-class DataFeed {
+class DataFeed : public Stateful {
  public:
   DataFeed(const Dataset& dataset, std::uint64_t seed);
   // uint8 [batch, C, R, R] on the CPU; to_signed_float where they are used (on the device).
   torch::Tensor next_uint8(std::int64_t batch);
-  void save(std::map<std::string, torch::Tensor>& state) const;
-  void load(const std::map<std::string, torch::Tensor>& state);
+  void save(TrainingState& state) const override;  // order, cursor and flip generator
+  void load(const TrainingState& state) override;
 
  private:
   const Dataset& dataset_;

@@ -8,9 +8,11 @@
 #include <map>
 #include <string>
 
+#include "ganrig/train/stateful.hpp"
+
 namespace ganrig {
 
-class Precision {
+class Precision : public Stateful {
  public:
   Precision() = default;
   Precision(const std::string& name, const torch::Device& device);  // ConfigError for an unsupported pair
@@ -37,8 +39,8 @@ class Precision {
   // (a step with non-finite gradients is skipped, as torch.cuda.amp.GradScaler does). Others: true.
   bool unscale_and_check(const std::vector<torch::Tensor>& params);
 
-  void save(std::map<std::string, torch::Tensor>& state) const;
-  void load(const std::map<std::string, torch::Tensor>& state);
+  void save(TrainingState& state) const override;  // fp16: the scaler's scale and growth tracker
+  void load(const TrainingState& state) override;
 
  private:
   std::string name_ = "fp32";

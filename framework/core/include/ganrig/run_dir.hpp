@@ -1,6 +1,7 @@
 #pragma once
 // Run folders: runs/<experiment>/<NNNNN>-<desc>/ with config.resolved.toml, plugins.json,
 // env.json, stats.jsonl, samples/ and checkpoints/.
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -18,6 +19,26 @@ std::filesystem::path create_run_dir(const std::filesystem::path& root, const st
 std::string describe_overrides(const std::vector<std::string>& overrides);
 
 bool is_run_dir(const std::filesystem::path& path);
+
+// Where each file of a run folder lives; the one place that spells the names.
+struct RunLayout {
+  std::filesystem::path dir;
+  std::filesystem::path resolved_config() const { return dir / "config.resolved.toml"; }
+  std::filesystem::path plugins() const { return dir / "plugins.json"; }
+  std::filesystem::path env() const { return dir / "env.json"; }
+  std::filesystem::path stats() const { return dir / "stats.jsonl"; }
+  std::filesystem::path metrics() const { return dir / "metrics.jsonl"; }
+  std::filesystem::path best() const { return dir / "best.pt"; }
+  std::filesystem::path samples() const { return dir / "samples"; }
+  std::filesystem::path checkpoints() const { return dir / "checkpoints"; }
+  std::filesystem::path snapshot(std::int64_t nimg) const;   // checkpoints/snapshot-<nimg, 9 digits>.pt
+  std::filesystem::path fakes(std::int64_t nimg) const;      // samples/fakes-<nimg> (the sink adds the extension)
+  std::filesystem::path reals() const { return samples() / "reals"; }
+  std::filesystem::path resumed_config(std::int64_t nimg) const;  // config.resumed-<nimg>.toml
+};
+
+// The newest complete checkpoint of a run folder (checkpoints/snapshot-*.pt), or empty.
+std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
 
 // The part of a resolved config that defines the science: everything but [exec], as TOML text.
 // Resuming compares it; tables match runs to rows by it.

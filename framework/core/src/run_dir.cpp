@@ -1,4 +1,4 @@
-#include "ganrig/train/run_dir.hpp"
+#include "ganrig/run_dir.hpp"
 
 #include "ganrig/cpu_runtime.hpp"
 
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "ganrig/child_process.hpp"
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -50,7 +51,28 @@ std::string describe_overrides(const std::vector<std::string>& overrides) {
 }
 
 bool is_run_dir(const fs::path& path) {
-  return fs::is_directory(path) && fs::exists(path / "config.resolved.toml");
+  return fs::is_directory(path) && fs::exists(RunLayout{path}.resolved_config());
+}
+
+fs::path RunLayout::snapshot(std::int64_t nimg) const {
+  return checkpoints() / fmt::format("snapshot-{:09d}.pt", nimg);
+}
+fs::path RunLayout::fakes(std::int64_t nimg) const { return samples() / fmt::format("fakes-{:09d}", nimg); }
+fs::path RunLayout::resumed_config(std::int64_t nimg) const {
+  return dir / fmt::format("config.resumed-{:09d}.toml", nimg);
+}
+
+fs::path latest_checkpoint(const fs::path& run_dir) {
+  const fs::path folder = RunLayout{run_dir}.checkpoints();
+  if (!fs::is_directory(folder)) return {};
+  std::vector<fs::path> found;
+  for (const auto& e : fs::directory_iterator(folder)) {
+    const std::string name = e.path().filename().string();
+    // Complete checkpoints only: temporaries end in .tmp-<pid>.
+    if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path());
+  }
+  if (found.empty()) return {};
+  return *std::max_element(found.begin(), found.end());
 }
 
 std::string plugins_json(const Registry& registry) {
@@ -71,13 +93,12 @@ std::string plugins_json(const Registry& registry) {
 }
 
 namespace {
-std::string command_output(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[256];
-    while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
-    pclose(pipe);
-  }
+// What a command printed, without its trailing newline; empty when it failed or is not installed.
+std::string command_output(const std::vector<std::string>& args) {
+  ProcessOptions options;
+  options.stderr_to = ProcessOptions::Stderr::discard;
+  const ProcessResult result = run_process(args, options);
+  std::string out = result.exit_code == 0 ? result.output : "";
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
@@ -93,8 +114,8 @@ std::string now_iso8601() {
 std::string env_json(const std::string& device, const std::string& command_line,
                      const std::map<std::string, std::string>& pretrained) {
   const std::string source = GANRIG_SOURCE_DIR;
-  const std::string commit = command_output("git -C '" + source + "' rev-parse HEAD 2>/dev/null");
-  const std::string dirty = command_output("git -C '" + source + "' status --porcelain --untracked-files=no 2>/dev/null");
+  const std::string commit = command_output({"git", "-C", source, "rev-parse", "HEAD"});
+  const std::string dirty = command_output({"git", "-C", source, "status", "--porcelain", "--untracked-files=no"});
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   const PluginInfo build = host_build_info();

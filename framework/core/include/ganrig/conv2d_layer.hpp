@@ -1,0 +1,33 @@
+#pragma once
+// The convolution every network and block builds on: plain, transposed or grouped, optionally with
+// spectral normalization (spectral_norm.hpp) or PGGAN's equalized learning rate, described by one
+// ConvOptions (conv_options.hpp).
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "ganrig/conv_options.hpp"
+#include "ganrig/spectral_norm.hpp"
+
+namespace ganrig {
+
+// A plain or spectrally normalized 2-D convolution (optionally transposed, optionally grouped).
+// Parameter names follow PyTorch: `weight` (or `weight_orig` with spectral norm) and `bias`.
+class Conv2dLayerImpl : public torch::nn::Module {
+ public:
+  explicit Conv2dLayerImpl(const ConvOptions& options);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor effective_weight();  // the weight the forward would use (no u/v update)
+  const ConvOptions& options() const { return options_; }
+
+ private:
+  std::int64_t output_numel(const torch::Tensor& x) const;
+  torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const;
+  ConvOptions options_;
+  double runtime_scale_ = 1.0;
+  torch::Tensor weight_, bias_;
+  std::unique_ptr<SpectralNorm> sn_;
+};
+TORCH_MODULE(Conv2dLayer);
+
+}  // namespace ganrig

@@ -1,0 +1,68 @@
+#include "ganrig/conv2d_layer.hpp"
+
+#include <cmath>
+
+namespace ganrig {
+
+Conv2dLayerImpl::Conv2dLayerImpl(const ConvOptions& options) : options_(options) {
+  const auto& o = options_;
+  TORCH_CHECK(o.in_channels() % o.groups() == 0 && o.out_channels() % o.groups() == 0,
+              "channels must be divisible by groups");
+  const std::vector<std::int64_t> shape =
+      o.transposed() ? std::vector<std::int64_t>{o.in_channels(), o.out_channels() / o.groups(), o.kernel_size(), o.kernel_size()}
+                   : std::vector<std::int64_t>{o.out_channels(), o.in_channels() / o.groups(), o.kernel_size(), o.kernel_size()};
+  torch::Tensor w = torch::empty(shape);
+  const double fan_in = static_cast<double>(shape[1] * o.kernel_size() * o.kernel_size());
+  if (o.equalized_gain() > 0) {
+    // Equalized learning rate (Karras et al. 2018): N(0, 1) weights, He scaling at run time.
+    w.normal_(0.0, 1.0);
+    runtime_scale_ = o.equalized_gain() / std::sqrt(fan_in);
+  } else {
+    // PyTorch's default initialisation: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    // with fan_in taken from weight dimension 1 (also for transposed convolutions, as PyTorch does).
+    torch::nn::init::kaiming_uniform_(w, std::sqrt(5.0));
+  }
+  weight_ = register_parameter(o.spectral_norm() ? "weight_orig" : "weight", w);
+  if (o.bias()) {
+    const double bound = 1.0 / std::sqrt(fan_in);
+    bias_ = register_parameter("bias", o.equalized_gain() > 0 ? torch::zeros({o.out_channels()})
+                                                            : torch::empty({o.out_channels()}).uniform_(-bound, bound));
+  }
+  if (o.spectral_norm()) sn_ = std::make_unique<SpectralNorm>(*this, weight_, o.transposed() ? 1 : 0);
+}
+
+torch::Tensor Conv2dLayerImpl::effective_weight() {
+  const torch::Tensor w = sn_ ? sn_->weight(weight_, false) : weight_;
+  return runtime_scale_ != 1.0 ? w * runtime_scale_ : w;
+}
+
+std::int64_t Conv2dLayerImpl::output_numel(const torch::Tensor& x) const {
+  const auto& o = options_;
+  auto side = [&](std::int64_t n) {
+    return o.transposed() ? (n - 1) * o.stride() - 2 * o.padding() + o.kernel_size() : (n + 2 * o.padding() - o.kernel_size()) / o.stride() + 1;
+  };
+  return x.size(0) * o.out_channels() * side(x.size(2)) * side(x.size(3));
+}
+
+torch::Tensor Conv2dLayerImpl::convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const {
+  const auto& o = options_;
+  if (o.transposed())
+    return torch::conv_transpose2d(x, w, bias, o.stride(), o.padding(), /*output_padding=*/0, o.groups());
+  return torch::conv2d(x, w, bias, o.stride(), o.padding(), /*dilation=*/1, o.groups());
+}
+
+torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
+  const auto& o = options_;
+  const torch::Tensor bias = o.bias() ? bias_ : torch::Tensor();
+  if (!sn_) return convolve(x, runtime_scale_ != 1.0 ? weight_ * runtime_scale_ : weight_, bias);
+  // conv(x, W / sigma) = conv(x, W) / sigma: divide whichever is smaller. Layers with large weights
+  // and small outputs (FastGAN's InitLayer and first up blocks, the mini-discriminators' deep
+  // layers) then keep no normalised copy of their weight, which autograd would hold until backward.
+  torch::Tensor sigma = sn_->sigma(weight_, is_training());
+  if (runtime_scale_ != 1.0) sigma = sigma / runtime_scale_;
+  if (weight_.numel() <= output_numel(x)) return convolve(x, weight_ / sigma, bias);
+  torch::Tensor out = convolve(x, weight_, torch::Tensor()) / sigma;
+  return o.bias() ? out + bias.view({1, -1, 1, 1}) : out;
+}
+
+}  // namespace ganrig

@@ -1,0 +1,47 @@
+#pragma once
+// Writes and reads the run's checkpoints. A checkpoint holds the networks and optimizers plus the
+// state of every Stateful part of the run, each listed once here (run counters and RNG, data
+// order, precision scaler, growth phase, tick actions' own state), and the resolved config.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ganrig/run_dir.hpp"
+#include "ganrig/train/networks.hpp"
+#include "ganrig/train/stateful.hpp"
+
+namespace ganrig {
+
+class Checkpointer {
+ public:
+  using FaultHook = std::function<void(const std::filesystem::path&)>;  // tests: a kill before the rename
+  Checkpointer(RunLayout layout, Networks& networks, std::string config_text, FaultHook fault = {});
+
+  // A part whose state goes into every checkpoint (call before the first write or resume).
+  void add(Stateful& part) { parts_.push_back(&part); }
+
+  // checkpoints/snapshot-<nimg>.pt
+  void snapshot(std::int64_t nimg);
+  // best.pt: a copy of the snapshot written at `nimg` if there is one, else a new checkpoint.
+  void write_best(std::int64_t nimg);
+  bool has_snapshot_at(std::int64_t nimg) const;
+  // The newest checkpoint this session wrote or resumed from (empty before the first).
+  const std::filesystem::path& last() const { return last_; }
+
+  // Loads every part from `file`. A checkpoint whose science config differs from this run's is
+  // refused unless `force`; returns the first difference (empty when none).
+  std::string resume(const std::filesystem::path& file, bool force);
+
+ private:
+  void write(const std::filesystem::path& file, const FaultHook& fault) const;
+
+  RunLayout layout_;
+  Networks& networks_;
+  std::string config_text_;
+  FaultHook fault_;
+  std::vector<Stateful*> parts_;
+  std::filesystem::path last_;
+};
+
+}  // namespace ganrig

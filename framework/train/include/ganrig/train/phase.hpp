@@ -1,0 +1,44 @@
+#pragma once
+// One optimisation phase (G, D or a regularizer): zero the gradients, accumulate the loss over
+// micro-batches with fresh latents, skip the step when the loss is not finite (stopping after too
+// many in a row), unscale (fp16), sanitize NaN/Inf gradients as Projected GAN does, step.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ganrig/train/precision.hpp"
+#include "ganrig/train/run_state.hpp"
+#include "ganrig/train/settings.hpp"
+#include "ganrig/train/stats.hpp"
+
+namespace ganrig {
+
+using PhaseLoss = std::function<torch::Tensor(const LossInputs&)>;
+
+class PhaseRunner {
+ public:
+  // `last_checkpoint` is named in the error that stops a run of non-finite losses.
+  PhaseRunner(const LoopSettings& settings, Precision& precision, TickStats& stats, RunState& state,
+              torch::Device device, const std::filesystem::path& last_checkpoint);
+
+  void run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
+           const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
+           Discriminator& discriminator, const PhaseLoss& loss);
+
+ private:
+  torch::Tensor accumulate(const std::string& name, const torch::Tensor& real, Generator& generator,
+                           Discriminator& discriminator, const PhaseLoss& loss);
+  bool skip_nonfinite(const std::string& name, double value);
+  std::int64_t rounds(std::int64_t batch) const;  // micro-batches per phase
+
+  const LoopSettings& settings_;
+  Precision& precision_;
+  TickStats& stats_;
+  RunState& state_;
+  torch::Device device_;
+  const std::filesystem::path& last_checkpoint_;
+  std::int64_t nonfinite_streak_ = 0;
+};
+
+}  // namespace ganrig

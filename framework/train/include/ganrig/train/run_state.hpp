@@ -1,0 +1,39 @@
+#pragma once
+// The counters of a run (images shown, ticks, iterations, skipped steps, time) and the global
+// random streams: everything the loop itself must restore to continue a run bit for bit.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "ganrig/train/stateful.hpp"
+
+namespace ganrig {
+
+class RunState : public Stateful {
+ public:
+  explicit RunState(torch::Device device) : device_(device) {}
+
+  std::int64_t cur_nimg = 0;         // images shown so far
+  std::int64_t cur_tick = 0;         // completed ticks
+  std::int64_t batch_idx = 0;        // iterations done
+  std::int64_t tick_start_nimg = 0;  // cur_nimg when the current tick began
+  std::int64_t nonfinite_total = 0;  // steps skipped for a non-finite loss
+  std::int64_t batch = 0;            // the current global batch (the schedule may change it)
+  double eval_seconds = 0;           // time spent evaluating metrics (part of elapsed())
+
+  double elapsed() const;  // seconds of training over all sessions of this run
+
+  // Counters, elapsed time and the CPU (and CUDA) random generators.
+  void save(TrainingState& state) const override;
+  void load(const TrainingState& state) override;
+
+ private:
+  torch::Device device_;
+  double elapsed_before_ = 0;
+  std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
+};
+
+// Runs `body` without disturbing the training random streams (sampling and metrics draw noise too).
+void with_forked_rng(const torch::Device& device, const std::function<void()>& body);
+
+}  // namespace ganrig

@@ -1,0 +1,73 @@
+#pragma once
+// Periodic work of the loop, in the shape of mmengine's hooks (mmengine/hooks/hook.py): the stats
+// log, the progress line, sample grids, snapshots, metric evaluation. The loop body only fetches
+// data, runs the phases, updates the EMA and the counters, then calls the actions; a new periodic
+// job is one class in its own file that registers itself (register_tick_action) and one
+// line in framework/CMakeLists.txt.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ganrig/run_dir.hpp"
+#include "ganrig/train/checkpointer.hpp"
+#include "ganrig/train/growth.hpp"
+#include "ganrig/train/networks.hpp"
+#include "ganrig/train/progress.hpp"
+#include "ganrig/train/run_state.hpp"
+#include "ganrig/train/settings.hpp"
+#include "ganrig/train/stats.hpp"
+#include "ganrig/train/trainer.hpp"
+
+namespace ganrig {
+
+// What an action may look at and use: the run's parts, owned by the loop.
+struct LoopContext {
+  Experiment& experiment;
+  const Config& config;
+  const LoopSettings& settings;
+  const TrainOptions& options;
+  RunLayout layout;
+  torch::Device device;
+  Networks& networks;
+  RunState& state;
+  const Growth& growth;
+  TickStats& stats;  // the current tick's statistics
+  Progress& progress;
+  Checkpointer& checkpointer;
+};
+
+struct TickInfo {
+  double seconds = 0;                    // wall time of this tick
+  std::int64_t start_nimg = 0;           // images shown when the tick began
+  std::map<std::string, double> means;   // the tick's statistics (losses, regularizers, skips)
+  bool final = false;                    // the last tick of this session (done, or stopping as asked)
+  bool done = false;                     // training reached total_kimg
+};
+
+class TickAction {
+ public:
+  virtual ~TickAction() = default;
+  // Before the first iteration of this session; `resumed`: continuing from a checkpoint.
+  virtual void on_start(LoopContext& /*run*/, bool /*resumed*/) {}
+  // After each iteration that does not end a tick (keep it cheap).
+  virtual void on_iteration(LoopContext& /*run*/, double /*tick_seconds*/) {}
+  // At the end of each tick, in registration order.
+  virtual void on_tick(LoopContext& run, const TickInfo& tick) = 0;
+};
+
+using TickActionFactory = std::function<std::unique_ptr<TickAction>(LoopContext& run)>;
+
+// Adds an action, at static initialisation of the file that defines it:
+//   [[maybe_unused]] const bool registered = register_tick_action("snapshots", 30, make_snapshot);
+// Actions run in ascending `order` (stats log 10, progress 15, samples 20, snapshots 30, metrics
+// 40: a metric evaluated at a snapshot can point best.pt at it). Returns true.
+bool register_tick_action(const std::string& name, int order, TickActionFactory factory);
+
+// Builds every registered action in order. Runs before the run folder is touched, so an action's
+// configuration error leaves nothing behind.
+std::vector<std::unique_ptr<TickAction>> make_tick_actions(LoopContext& run);
+std::vector<std::string> tick_action_names();
+
+}  // namespace ganrig

@@ -1,0 +1,72 @@
+#include "ganrig/train/checkpointer.hpp"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "ganrig/atomic_file.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/train/checkpoint.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+namespace {
+
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ra = static_cast<bool>(std::getline(sa, la));
+    const bool rb = static_cast<bool>(std::getline(sb, lb));
+    if (!ra && !rb) return "";
+    if (la != lb || ra != rb) return fmt::format("checkpoint has '{}', now '{}'", ra ? la : "(end)", rb ? lb : "(end)");
+  }
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(RunLayout layout, Networks& networks, std::string config_text, FaultHook fault)
+    : layout_(std::move(layout)), networks_(networks), config_text_(std::move(config_text)), fault_(std::move(fault)) {}
+
+void Checkpointer::write(const fs::path& file, const FaultHook& fault) const {
+  const Models& m = networks_.models;
+  CheckpointParts p{m.generator.get(), m.generator_ema.get(), m.discriminator.get(), m.loss.get(),
+                    networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, config_text_};
+  for (const Stateful* part : parts_) part->save(p.state);
+  write_checkpoint(file, p, fault);
+}
+
+void Checkpointer::snapshot(std::int64_t nimg) {
+  const fs::path file = layout_.snapshot(nimg);
+  write(file, fault_);
+  last_ = file;
+}
+
+bool Checkpointer::has_snapshot_at(std::int64_t nimg) const { return !last_.empty() && last_ == layout_.snapshot(nimg); }
+
+// A copy of the snapshot just written, or a new checkpoint (atomically either way, so a kill leaves
+// the previous best.pt intact).
+void Checkpointer::write_best(std::int64_t nimg) {
+  if (has_snapshot_at(nimg))
+    copy_file_atomic(last_, layout_.best());
+  else
+    write(layout_.best(), {});
+}
+
+std::string Checkpointer::resume(const fs::path& file, bool force) {
+  const std::string difference = first_difference(science_config(read_checkpoint_config(file)), science_config(config_text_));
+  if (!difference.empty() && !force)
+    throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume anyway",
+                            file.string(), difference));
+  const Models& m = networks_.models;
+  CheckpointParts p{m.generator.get(), m.generator_ema.get(), m.discriminator.get(), m.loss.get(),
+                    networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, {}};
+  read_checkpoint(file, p);
+  for (Stateful* part : parts_) part->load(p.state);
+  last_ = file;
+  return difference;
+}
+
+}  // namespace ganrig

@@ -1,0 +1,89 @@
+#include "ganrig/train/phase.hpp"
+
+#include <ATen/record_function.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ganrig/train/trainer.hpp"
+
+namespace ganrig {
+
+PhaseRunner::PhaseRunner(const LoopSettings& settings, Precision& precision, TickStats& stats, RunState& state,
+                         torch::Device device, const std::filesystem::path& last_checkpoint)
+    : settings_(settings), precision_(precision), stats_(stats), state_(state), device_(device),
+      last_checkpoint_(last_checkpoint) {}
+
+void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
+                      const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
+                      Discriminator& discriminator, const PhaseLoss& loss) {
+  for (auto& p : frozen) p.set_requires_grad(false);
+  for (auto& p : params) p.set_requires_grad(true);
+  optimizer.zero_grad();
+  const torch::Tensor total = accumulate(name, real, generator, discriminator, loss);
+  RECORD_FUNCTION("ganrig::" + name + "_optimizer", std::vector<c10::IValue>());
+  // The one host read of a phase: whether the optimizer steps.
+  const double value = total.item<double>() / static_cast<double>(rounds(real.size(0)));
+  if (skip_nonfinite(name, value)) {
+    optimizer.zero_grad();
+    return;
+  }
+  stats_.add("loss/" + name, value);
+  if (!precision_.unscale_and_check(params)) {  // fp16 overflow: the scaler lowers its scale
+    optimizer.zero_grad();
+    stats_.add("amp/skipped", 1.0);
+    return;
+  }
+  if (settings_.sanitize)
+    for (auto& p : params)
+      if (p.grad().defined()) p.grad().nan_to_num_(0.0, 1e5, -1e5);
+  optimizer.step();
+}
+
+std::int64_t PhaseRunner::rounds(std::int64_t batch) const { return batch / std::min(settings_.micro_batch, batch); }
+
+// Sum of the micro-batches' losses (on the device); gradients accumulated, scaled by 1 / rounds.
+torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tensor& real, Generator& generator,
+                                      Discriminator& discriminator, const PhaseLoss& loss_fn) {
+  const std::int64_t rounds = this->rounds(real.size(0));
+  const std::int64_t micro = real.size(0) / rounds;
+  torch::Tensor total = torch::zeros({}, device_);
+  for (std::int64_t r = 0; r < rounds; ++r) {
+    const torch::Tensor real_part = real.narrow(0, r * micro, micro);
+    const torch::Tensor z = torch::randn({micro, generator.latent_dim()}, torch::device(device_));
+    LossInputs in{generator, discriminator, real_part, z, stats_};
+    torch::Tensor loss;
+    {
+      RECORD_FUNCTION("ganrig::" + name + "_forward", std::vector<c10::IValue>());
+      Precision::ForwardGuard autocast(precision_);
+      loss = loss_fn(in).to(torch::kFloat);
+    }
+    {
+      RECORD_FUNCTION("ganrig::" + name + "_backward", std::vector<c10::IValue>());
+      precision_.scale(loss / static_cast<double>(rounds)).backward();
+    }
+    total += loss.detach();
+  }
+  return total;
+}
+
+// A non-finite loss skips the step; too many in a row stop the run (the last checkpoint is intact).
+bool PhaseRunner::skip_nonfinite(const std::string& name, double value) {
+  if (std::isfinite(value)) {
+    nonfinite_streak_ = 0;
+    return false;
+  }
+  ++state_.nonfinite_total;
+  ++nonfinite_streak_;
+  stats_.add("nonfinite/skipped", 1.0);
+  if (nonfinite_streak_ >= settings_.max_nonfinite)
+    throw NonFiniteLossError(fmt::format(
+        "stopping: {} steps in a row had a non-finite loss (last: {} loss = {} at {:.3f} kimg); the last good "
+        "checkpoint is {}",
+        nonfinite_streak_, name, value, state_.cur_nimg / 1000.0,
+        last_checkpoint_.empty() ? std::string("(none yet)") : last_checkpoint_.string()));
+  return true;
+}
+
+}  // namespace ganrig

@@ -1,0 +1,75 @@
+// samples/: a grid of real images at the start, and grids of G_ema's images for fixed latents every
+// sample_kimg (and at the end of a session). Sampling forks the random streams, so writing a grid
+// never changes training.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "ganrig/build_context.hpp"
+#include "ganrig/config_view.hpp"
+#include "ganrig/train/data_feed.hpp"
+#include "ganrig/train/tick_action.hpp"
+
+namespace ganrig {
+
+namespace {
+
+class SampleGridAction : public TickAction {
+ public:
+  explicit SampleGridAction(LoopContext& run) {
+    const ConfigView exec(*run.config.table_at("exec"), "exec", &run.config);
+    BuildContext ctx(run.experiment.registry, run.config, run.networks.models.dataset->shape(), run.experiment.seed());
+    sink_ = ctx.component<ImageSink>(exec, "sample_format");
+    // Fixed latents for the grids, from their own stream.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(run.experiment.seed()) + 1);
+    fixed_z_ = torch::randn({run.settings.grid_rows * run.settings.grid_cols,
+                             run.networks.models.generator->latent_dim()},
+                            gen)
+                   .to(run.device);
+  }
+
+  void on_start(LoopContext& run, bool resumed) override {
+    if (resumed) return;
+    write_reals(run);
+    write_fakes(run);  // at kimg 0, at the starting resolution
+  }
+
+  void on_tick(LoopContext& run, const TickInfo& tick) override {
+    if (tick.final || crossed(tick.start_nimg, run.state.cur_nimg, run.settings.sample_kimg)) write_fakes(run);
+  }
+
+ private:
+  void write_reals(LoopContext& run) {
+    const std::int64_t n = run.settings.grid_rows * run.settings.grid_cols;
+    const torch::Tensor& images = run.networks.models.dataset->images();
+    torch::Tensor picked = images.narrow(0, 0, std::min<std::int64_t>(n, images.size(0)));
+    if (picked.size(0) < n)  // tiny datasets: repeat to fill the grid
+      picked = picked.repeat({(n + picked.size(0) - 1) / picked.size(0), 1, 1, 1}).narrow(0, 0, n);
+    sink_->write(run.layout.reals(), make_grid(to_signed_float(picked), run.settings.grid_rows, run.settings.grid_cols));
+  }
+
+  void write_fakes(LoopContext& run) {
+    with_forked_rng(run.device, [&] {
+      torch::NoGradGuard no_grad;
+      Generator& g_ema = *run.networks.models.generator_ema;
+      std::vector<torch::Tensor> chunks;
+      const std::int64_t chunk = std::min<std::int64_t>(run.settings.micro_batch, 64);
+      for (std::int64_t i = 0; i < fixed_z_.size(0); i += chunk)
+        chunks.push_back(g_ema.forward(fixed_z_.narrow(0, i, std::min(chunk, fixed_z_.size(0) - i))));
+      torch::Tensor fakes = torch::cat(chunks);
+      const std::int64_t full = run.networks.models.dataset->shape().resolution;
+      if (fakes.size(2) != full) fakes = torch::upsample_nearest2d(fakes, {full, full});
+      sink_->write(run.layout.fakes(run.state.cur_nimg),
+                   make_grid(fakes, run.settings.grid_rows, run.settings.grid_cols));
+    });
+  }
+
+  std::shared_ptr<ImageSink> sink_;
+  torch::Tensor fixed_z_;
+};
+
+std::unique_ptr<TickAction> make(LoopContext& run) { return std::make_unique<SampleGridAction>(run); }
+
+[[maybe_unused]] const bool registered = register_tick_action("sample_grids", 20, make);
+
+}  // namespace
+
+}  // namespace ganrig

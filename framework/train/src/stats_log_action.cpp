@@ -1,0 +1,68 @@
+// stats.jsonl: one JSON line per tick with the tick's mean statistics, timing, memory and learning
+// rates. On resume, lines of ticks after the checkpoint (a kill between them) are dropped.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "ganrig/atomic_file.hpp"
+#include "ganrig/train/stats.hpp"
+#include "ganrig/train/tick_action.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+namespace {
+
+void drop_lines_after_tick(const fs::path& file, std::int64_t last_tick) {
+  if (!fs::exists(file)) return;
+  std::ifstream in(file);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("tick", std::int64_t{0}) <= last_tick) kept += line + "\n";
+  }
+  write_file_atomic(file, kept);
+}
+
+class StatsLogAction : public TickAction {
+ public:
+  void on_start(LoopContext& run, bool resumed) override {
+    if (resumed) drop_lines_after_tick(run.layout.stats(), run.state.cur_tick);
+  }
+
+  void on_tick(LoopContext& run, const TickInfo& tick) override {
+    const RunState& s = run.state;
+    const double tick_kimg = (s.cur_nimg - tick.start_nimg) / 1000.0;
+    nlohmann::json line = {{"tick", s.cur_tick},
+                           {"kimg", s.cur_nimg / 1000.0},
+                           {"batch_idx", s.batch_idx},
+                           {"sec_per_tick", tick.seconds},
+                           {"sec_per_kimg", tick.seconds / std::max(tick_kimg, 1e-9)},
+                           {"total_seconds", s.elapsed()},
+                           {"eval_seconds_total", s.eval_seconds},
+                           {"peak_rss_mib", peak_rss_mib()},
+                           {"lr/G", learning_rate(*run.networks.optimizer_g)},
+                           {"lr/D", learning_rate(*run.networks.optimizer_d)},
+                           {"nonfinite/total", s.nonfinite_total}};
+    if (run.device.is_cuda()) line["peak_cuda_mib"] = peak_cuda_mib(run.device);
+    if (run.growth.active()) {
+      line["resolution"] = run.growth.current().resolution;
+      line["alpha"] = run.growth.current().alpha;
+      line["batch"] = s.batch;
+    }
+    for (const auto& [name, value] : tick.means) line[name] = value;
+    if (!line.contains("nonfinite/skipped")) line["nonfinite/skipped"] = 0;
+    std::ofstream(run.layout.stats(), std::ios::app) << line.dump() << "\n";
+  }
+};
+
+std::unique_ptr<TickAction> make(LoopContext&) { return std::make_unique<StatsLogAction>(); }
+
+[[maybe_unused]] const bool registered = register_tick_action("stats_log", 10, make);
+
+}  // namespace
+
+}  // namespace ganrig
