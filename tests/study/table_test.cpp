@@ -68,5 +68,10 @@ TEST_CASE("table files: unknown keys, unknown paper columns and missing tables a
                                 << "\"\n[[columns]]\nlabel = \"KID\"\nsource = \"metrc\"\n";
   REQUIRE_THROWS_WITH(study::read_table(dir / "u.toml"), Contains("u.toml:7:") && Contains("did you mean 'metric'") &&
                                                                   Contains("\"sec_per_kimg\""));
+  // A wrongly typed seed is an error at its position (it used to become seed 0).
+  std::ofstream(dir / "v.toml") << "title = \"v\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
+                                << "\"\nseeds = [\"1\"]\n[[columns]]\nlabel = \"KID\"\nsource = \"params_G\"\n";
+  REQUIRE_THROWS_WITH(study::read_table(dir / "v.toml"),
+                      Contains("v.toml:5:") && Contains("seeds") && Contains("expected array of integers"));
   REQUIRE_THROWS_WITH(study::find_table("nosuch", test::source_dir() / "experiments"), Contains("no table 'nosuch'"));
 }

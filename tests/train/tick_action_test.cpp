@@ -15,11 +15,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A periodic job written the way a user would: counts ticks and remembers what it saw. It is
-// registered for every run of this test binary, and never changes training.
+// A periodic job written the way a user would: counts ticks, keeps its count in the checkpoint,
+// and remembers what it saw. It is registered for every run of this test binary, and never
+// changes training.
 struct Seen {
   int starts = 0, resumed_starts = 0, ticks = 0, finals = 0;
-  std::int64_t last_nimg = 0;
+  std::int64_t last_nimg = 0, restored_count = -1;
 };
 Seen seen;
 
@@ -28,22 +29,29 @@ class CountingAction : public TickAction {
   void on_start(LoopContext&, bool resumed) override { ++(resumed ? seen.resumed_starts : seen.starts); }
   void on_tick(LoopContext& run, const TickInfo& tick) override {
     ++seen.ticks;
+    ++count_;
     seen.finals += tick.final;
     seen.last_nimg = run.state.cur_nimg;
   }
+  void save(TrainingState& state) const override { state["test_counter/ticks"] = torch::tensor(count_); }
+  void load(const TrainingState& state) override {
+    count_ = state.at("test_counter/ticks").item<std::int64_t>();
+    seen.restored_count = count_;
+  }
+
+ private:
+  std::int64_t count_ = 0;
 };
 
 [[maybe_unused]] const bool registered = register_tick_action(
-    "test_counter", 99, [](LoopContext&) { return std::make_unique<CountingAction>(); });
+    "test_counter", 25, [](LoopContext&) { return std::make_unique<CountingAction>(); });
 
 }  // namespace
 
 TEST_CASE("tick actions run in their registered order, and a new one is one class and one line", "[loop]") {
-  const auto names = tick_action_names();
-  const std::vector<std::string> builtin = {"stats_log", "progress", "sample_grids", "snapshots", "metrics"};
-  REQUIRE(names.size() == builtin.size() + 1);
-  CHECK(std::vector<std::string>(names.begin(), names.begin() + 5) == builtin);
-  CHECK(names.back() == "test_counter");
+  // Order 25: after the sample grids, before the snapshot, so its count of this tick is saved.
+  CHECK(tick_action_names() ==
+        std::vector<std::string>{"stats_log", "progress", "sample_grids", "test_counter", "snapshots", "metrics"});
 
   seen = {};
   const fs::path dir = test::temp_dir("tick-actions");
@@ -62,6 +70,7 @@ TEST_CASE("tick actions run in their registered order, and a new one is one clas
   auto again = test::fixture_experiment("train/tiny.toml");
   const TrainResult result = train(*again, o);
   CHECK(seen.resumed_starts == 1);
+  CHECK(seen.restored_count == 2);  // its own state came back from the checkpoint
   CHECK(seen.ticks == result.ticks);
   CHECK(seen.last_nimg == result.cur_nimg);
 }

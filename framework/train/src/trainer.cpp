@@ -69,6 +69,7 @@ void Loop::synchronize() const {
 // Actions are built (and their configuration checked) before the run folder is touched.
 void Loop::start() {
   actions_ = make_tick_actions(*context_);
+  for (auto& action : actions_) checkpointer_->add(*action);  // their own state, if any
   const RunLayout& layout = context_->layout;
   fs::create_directories(layout.samples());
   fs::create_directories(layout.checkpoints());

@@ -17,6 +17,7 @@
 #include "ganrig/train/progress.hpp"
 #include "ganrig/train/run_state.hpp"
 #include "ganrig/train/settings.hpp"
+#include "ganrig/train/stateful.hpp"
 #include "ganrig/train/stats.hpp"
 #include "ganrig/train/trainer.hpp"
 
@@ -46,15 +47,17 @@ struct TickInfo {
   bool done = false;                     // training reached total_kimg
 };
 
-class TickAction {
+class TickAction : public Stateful {
  public:
-  virtual ~TickAction() = default;
   // Before the first iteration of this session; `resumed`: continuing from a checkpoint.
   virtual void on_start(LoopContext& /*run*/, bool /*resumed*/) {}
   // After each iteration that does not end a tick (keep it cheap).
   virtual void on_iteration(LoopContext& /*run*/, double /*tick_seconds*/) {}
   // At the end of each tick, in registration order.
   virtual void on_tick(LoopContext& run, const TickInfo& tick) = 0;
+  // State of its own that every checkpoint keeps (none by default); keys must not collide.
+  void save(TrainingState& /*state*/) const override {}
+  void load(const TrainingState& /*state*/) override {}
 };
 
 using TickActionFactory = std::function<std::unique_ptr<TickAction>(LoopContext& run)>;
@@ -62,7 +65,8 @@ using TickActionFactory = std::function<std::unique_ptr<TickAction>(LoopContext&
 // Adds an action, at static initialisation of the file that defines it:
 //   [[maybe_unused]] const bool registered = register_tick_action("snapshots", 30, make_snapshot);
 // Actions run in ascending `order` (stats log 10, progress 15, samples 20, snapshots 30, metrics
-// 40: a metric evaluated at a snapshot can point best.pt at it). Returns true.
+// 40: a metric evaluated at a snapshot can point best.pt at it). An action with state of its own
+// takes an order below 30, so the snapshot of a tick holds what the action did in it. Returns true.
 bool register_tick_action(const std::string& name, int order, TickActionFactory factory);
 
 // Builds every registered action in order. Runs before the run folder is touched, so an action's
