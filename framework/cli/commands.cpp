@@ -122,7 +122,7 @@ int config(const std::string& file, const CommonOptions& common) {
   return 0;
 }
 
-int validate(const std::vector<std::string>& files, const CommonOptions& common) {
+int validate(const std::vector<std::string>& files, const CommonOptions& common, bool build) {
   int failures = 0;
   for (const auto& file : files) {
     try {
@@ -144,8 +144,9 @@ int validate(const std::vector<std::string>& files, const CommonOptions& common)
         std::cout << "ok    " << file << " (table, " << t.rows.size() << " rows)\n";
         continue;
       }
-      load_experiment(experiment_options(file, common));
-      std::cout << "ok    " << file << "\n";
+      auto experiment = load_experiment(experiment_options(file, common));
+      if (build) build_models(*experiment);
+      std::cout << "ok    " << file << (build ? " (built)" : "") << "\n";
     } catch (const std::exception& e) {
       ++failures;
       std::cout << "FAIL  " << file << "\n      " << e.what() << "\n";

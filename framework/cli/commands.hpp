@@ -25,7 +25,10 @@ struct TrainCommand {
 
 int train(const TrainCommand& command);
 int config(const std::string& file, const CommonOptions& common);
-int validate(const std::vector<std::string>& files, const CommonOptions& common);
+// With `build`, each experiment's components are also built on the CPU (dataset loaded, weights
+// read), which checks what only the built networks know: e.g. a per-size block for a size the
+// network never has.
+int validate(const std::vector<std::string>& files, const CommonOptions& common, bool build = false);
 int plugins(const CommonOptions& common);
 int docs(const std::string& check_file);
 

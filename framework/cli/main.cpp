@@ -41,6 +41,7 @@ struct Cli {
   ganrig::cli::CommonOptions config_common;
   std::vector<std::string> validate_files;
   ganrig::cli::CommonOptions validate_common;
+  bool validate_build = false;
   ganrig::cli::CommonOptions plugins_common;
   std::string docs_check;
   ganrig::cli::BenchCommand bench;
@@ -73,7 +74,10 @@ void add_experiment_commands(CLI::App& app, Cli& c) {
   auto* validate = app.add_subcommand("validate", "Check experiment, sweep and table files without training");
   validate->add_option("experiments", c.validate_files, "Experiment .toml files")->required();
   add_common(validate, c.validate_common);
-  c.actions.emplace_back(validate, [&c] { return ganrig::cli::validate(c.validate_files, c.validate_common); });
+  validate->add_flag("--build", c.validate_build,
+                     "Also build each experiment's components on the CPU (checks what only built networks know)");
+  c.actions.emplace_back(validate,
+                         [&c] { return ganrig::cli::validate(c.validate_files, c.validate_common, c.validate_build); });
 
   auto* plugins = app.add_subcommand("plugins", "List loaded plugins and every component with its schema");
   plugins->add_option("--plugin-path", c.plugins_common.plugin_paths, "Extra plugin file or folder (repeatable)");
