@@ -113,7 +113,7 @@ int train(const TrainCommand& command) {
   const TrainResult result = train(*experiment, options);
   std::cout << fmt::format("samples: {}\nstats:   {}\nlatest checkpoint: {}\n", (options.run_dir / "samples").string(),
                            (options.run_dir / "stats.jsonl").string(), result.last_checkpoint.string());
-  return 0;
+  return result.stopped_by_signal ? 128 + result.stopped_by_signal : 0;  // the shell's convention: 130, 143
 }
 
 int config(const std::string& file, const CommonOptions& common) {
@@ -140,7 +140,11 @@ int validate(const std::vector<std::string>& files, const CommonOptions& common,
       }
       if (folder == "tables") {
         const study::TableSpec t = study::read_table(file);
-        for (const auto& row : t.rows) load_experiment(experiment_options(row.experiment.string(), common));
+        for (const auto& row : t.rows) {  // with the row's own overrides, as `ganrig table` runs it
+          ExperimentOptions options = experiment_options(row.experiment.string(), common);
+          options.overrides.insert(options.overrides.end(), row.set.begin(), row.set.end());
+          load_experiment(options);
+        }
         std::cout << "ok    " << file << " (table, " << t.rows.size() << " rows)\n";
         continue;
       }

@@ -138,3 +138,12 @@ type = "hinge"
                       Contains("exp.toml:6:") && Contains("did you mean 'ratio'"));
   REQUIRE_THROWS_WITH(with_blocks("\"dsc\""), Contains("table from image size"));
 }
+
+TEST_CASE("what training would trip on is refused by validation: beta 1, non-finite numbers, huge batch", "[validate]") {
+  REQUIRE_THROWS_WITH(validated(base, {"optim.generator.betas=[0.5, 1.0]"}),
+                      Contains("--set #1") && Contains("betas") && Contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=inf"}), Contains("--set #1") && Contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=nan"}), Contains("--set #1") && Contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.batch=4294967297"}), Contains("--set #1") && Contains("batch"));
+  CHECK_NOTHROW(validated(base, {"optim.generator.betas=[0.5, 0.999]"}));
+}

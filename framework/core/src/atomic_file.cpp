@@ -1,6 +1,9 @@
 #include "ganrig/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+
+#include <cerrno>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -47,6 +50,22 @@ void write_file_atomic(const fs::path& file, const std::string& text) {
     out.close();
     if (!out) throw Error("cannot write " + temporary.string());
   });
+}
+
+int remove_stale_temporaries(const fs::path& folder) {
+  int removed = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    const auto at = name.rfind(".tmp-");
+    if (at == std::string::npos || name.find_first_not_of("0123456789", at + 5) != std::string::npos ||
+        at + 5 == name.size())
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name.substr(at + 5)));
+    if (pid == ::getpid() || (::kill(pid, 0) == 0 || errno != ESRCH)) continue;  // still running (or not ours)
+    if (fs::remove(entry.path(), error)) ++removed;
+  }
+  return removed;
 }
 
 void copy_file_atomic(const fs::path& source, const fs::path& file) {

@@ -26,7 +26,7 @@ Schema plugins_schema() {
 Schema train_schema() {
   Schema s;
   s.real("total_kimg", 100.0, "Length of training in thousands of real images shown to D.").at_least(0);
-  s.integer("batch", 64, "Global batch size (images per optimizer step).").at_least(1);
+  s.integer("batch", 64, "Global batch size (images per optimizer step; at most 65536).").at_least(1);
   s.real("tick_kimg", 4.0, "Progress is reported and stats.jsonl gets a line every tick_kimg.").range(1e-6, 1e9);
   s.real("snapshot_kimg", 200.0, "A checkpoint is written every snapshot_kimg (rounded to ticks) and at the end.")
       .range(1e-6, 1e9);
@@ -76,7 +76,8 @@ Schema optim_schema() {
   Schema s;
   s.string("type", "adam", "Optimizer.").one_of({"adam"});
   s.real("lr", 2e-4, "Learning rate.").range(0, 10);
-  s.reals("betas", {0.0, 0.99}, "Adam's beta1 and beta2.").exactly(2).range(0, 1);
+  // Adam needs 0 <= beta < 1 (LibTorch refuses 1 when the optimizer is built).
+  s.reals("betas", {0.0, 0.99}, "Adam's beta1 and beta2.").exactly(2).range(0, 0.999999);
   s.real("eps", 1e-8, "Adam's epsilon.").range(0, 1);
   return s;
 }

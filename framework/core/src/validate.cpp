@@ -36,7 +36,8 @@ std::string got(const toml::node& n) {
 }
 
 void check_number(Context& c, const Field& f, double x, const std::string& path, const std::string& table) {
-  if (std::isnan(x) || (f.min && x < *f.min) || (f.max && x > *f.max))
+  // No key takes inf or nan: `total_kimg = inf` would train forever, nan compares false.
+  if (!std::isfinite(x) || (f.min && x < *f.min) || (f.max && x > *f.max))
     fail(c, path, table, f.key, fmt::format("value {} out of range; expected {}", x, f.expectation()));
 }
 
@@ -49,10 +50,9 @@ void check_choice(Context& c, const Field& f, const std::string& s, const std::s
 void validate_component_value(Context& c, const Field& f, toml::table& parent, const std::string& path,
                               const std::string& table);
 
-bool is_image_size(const std::string& key) {
-  for (std::int64_t size = 4; size <= 1024; size *= 2)
-    if (key == std::to_string(size)) return true;
-  return false;
+bool is_image_size(const std::string& key) {  // a power of two from 4 to 1024
+  const std::vector<std::string> sizes = {"4", "8", "16", "32", "64", "128", "256", "512", "1024"};
+  return std::find(sizes.begin(), sizes.end(), key) != sizes.end();
 }
 
 // Components by image size: every key an image size, every value a valid component.
@@ -337,6 +337,9 @@ void validate_experiment(Config& config, const Registry& registry) {
 
   // The global batch must split evenly into per-device micro-batches.
   const auto batch = config.table_at("train")->get("batch")->as_integer()->get();
+  if (batch > 65536)  // beyond it a batch only grows memory without bound
+    throw ConfigError(fmt::format("{}: [train] batch: {} is more than 65536 images per step",
+                                  config.origin("train.batch").location(), batch));
   const auto per_device = config.table_at("exec")->get("batch_per_device")->as_integer()->get();
   if (per_device > 0 && batch % per_device != 0)
     throw ConfigError(fmt::format("{}: [exec] batch_per_device: {} does not divide [train] batch = {} (set at {})",

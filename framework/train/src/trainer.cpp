@@ -10,6 +10,7 @@
 #include "ganrig/atomic_file.hpp"
 #include "ganrig/config_view.hpp"
 #include "ganrig/train/ema.hpp"
+#include "ganrig/train/stop_signal.hpp"
 #include "loop.hpp"
 
 namespace fs = std::filesystem;
@@ -73,6 +74,9 @@ void Loop::start() {
   const RunLayout& layout = context_->layout;
   fs::create_directories(layout.samples());
   fs::create_directories(layout.checkpoints());
+  for (const fs::path& folder : {layout.dir, layout.checkpoints()})
+    if (const int removed = remove_stale_temporaries(folder))
+      progress_.line(fmt::format("removed {} partial file(s) of an earlier process in {}", removed, folder.string()));
   const bool resumed = options_.resume_from.has_value();
   if (resumed) {
     const fs::path& file = *options_.resume_from;
@@ -91,6 +95,7 @@ void Loop::start() {
 }
 
 TrainResult Loop::run() {
+  StopSignalGuard signals;  // Ctrl-C / SIGTERM: finish the step, checkpoint, stop
   start();
   const std::int64_t total_nimg = settings_.total_nimg();
   auto tick_start = std::chrono::steady_clock::now();
@@ -101,12 +106,19 @@ TrainResult Loop::run() {
     const bool tick_done =
         state_->cur_nimg >= state_->tick_start_nimg + static_cast<std::int64_t>(settings_.tick_kimg * 1000.0);
     const double tick_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tick_start).count();
-    if (!tick_done && !done) {
+    const int signal = StopSignalGuard::received();
+    if (!tick_done && !done && !signal) {
       for (auto& action : actions_) action->on_iteration(*context_, tick_seconds);
       continue;
     }
     const bool stop = options_.stop_after_ticks > 0 && ++ticks_this_session >= options_.stop_after_ticks;
-    end_tick(tick_seconds, done || stop, done);
+    end_tick(tick_seconds, done || stop || signal, done);
+    if (signal && !done) {
+      progress_.line(fmt::format("stopped by {} after a checkpoint ({}); resume with: ganrig train {}",
+                                 signal == SIGINT ? "SIGINT (Ctrl-C)" : "SIGTERM", checkpointer_->last().string(),
+                                 options_.run_dir.string()));
+      return {state_->cur_nimg, state_->cur_tick, state_->nonfinite_total, checkpointer_->last(), signal};
+    }
     if (stop && !done) {
       progress_.line(fmt::format("stopped after {} ticks as asked; resume with: ganrig train {}", ticks_this_session,
                                  options_.run_dir.string()));

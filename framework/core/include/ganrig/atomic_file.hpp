@@ -18,6 +18,10 @@ void write_atomically(const std::filesystem::path& file, const FileWriter& write
 // A text file, atomically.
 void write_file_atomic(const std::filesystem::path& file, const std::string& text);
 
+// Removes the temporaries (<name>.tmp-<pid>) in `folder` left by processes that no longer run (a
+// kill, a full disk); returns how many. Those of a live process are kept.
+int remove_stale_temporaries(const std::filesystem::path& folder);
+
 // A copy of `source`, atomically (best.pt from a snapshot).
 void copy_file_atomic(const std::filesystem::path& source, const std::filesystem::path& file);
 

@@ -29,6 +29,7 @@ struct TrainResult {
   std::int64_t ticks = 0;
   std::int64_t nonfinite_steps = 0;
   std::filesystem::path last_checkpoint;
+  int stopped_by_signal = 0;  // SIGINT or SIGTERM: stopped after a checkpoint (exit 128 + signal)
 };
 
 // Raised when too many steps in a row had a non-finite loss; the last good checkpoint is intact.
