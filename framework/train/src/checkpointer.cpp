@@ -27,13 +27,19 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+// The networks and optimizers; `state` and the config are filled by the caller.
+CheckpointParts Checkpointer::network_parts() const {
+  const Models& m = networks_.models;
+  return {m.generator.get(), m.generator_ema.get(), m.discriminator.get(), m.loss.get(),
+          networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, {}};
+}
+
 Checkpointer::Checkpointer(RunLayout layout, Networks& networks, std::string config_text, FaultHook fault)
     : layout_(std::move(layout)), networks_(networks), config_text_(std::move(config_text)), fault_(std::move(fault)) {}
 
 void Checkpointer::write(const fs::path& file, const FaultHook& fault) const {
-  const Models& m = networks_.models;
-  CheckpointParts p{m.generator.get(), m.generator_ema.get(), m.discriminator.get(), m.loss.get(),
-                    networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, config_text_};
+  CheckpointParts p = network_parts();
+  p.config_toml = config_text_;
   for (const Stateful* part : parts_) part->save(p.state);
   write_checkpoint(file, p, fault);
 }
@@ -60,9 +66,7 @@ std::string Checkpointer::resume(const fs::path& file, bool force) {
   if (!difference.empty() && !force)
     throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume anyway",
                             file.string(), difference));
-  const Models& m = networks_.models;
-  CheckpointParts p{m.generator.get(), m.generator_ema.get(), m.discriminator.get(), m.loss.get(),
-                    networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, {}};
+  CheckpointParts p = network_parts();
   read_checkpoint(file, p);
   for (Stateful* part : parts_) part->load(p.state);
   last_ = file;

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "ganrig/atomic_file.hpp"
+#include "ganrig/train/jsonl_file.hpp"
 #include "ganrig/config_view.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/metrics/evaluator.hpp"
@@ -21,21 +21,15 @@ namespace {
 
 // Drops lines of evaluations after `last_nimg` and returns the best value of `metric` among the rest.
 std::optional<double> keep_lines_until(const fs::path& file, std::int64_t last_nimg, const std::string& metric) {
-  if (!fs::exists(file)) return std::nullopt;
-  std::ifstream in(file);
-  std::string line, kept;
   std::optional<double> best;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || json.value("nimg", std::int64_t{0}) > last_nimg) continue;
-    kept += line + "\n";
-    if (json.value("metric", "") == metric && json.contains("value") && json["value"].is_number()) {
-      const double v = json["value"].get<double>();
+  keep_jsonl_lines(file, [&](const nlohmann::json& line) {
+    if (line.value("nimg", std::int64_t{0}) > last_nimg) return false;
+    if (line.value("metric", "") == metric && line.contains("value") && line["value"].is_number()) {
+      const double v = line["value"].get<double>();
       if (!best || v < *best) best = v;
     }
-  }
-  write_file_atomic(file, kept);
+    return true;
+  });
   return best;
 }
 

@@ -10,11 +10,13 @@ namespace ganrig {
 Progress::Progress(const std::string& mode)
     : live_(mode == "live" || (mode == "auto" && isatty(fileno(stdout)))), last_() {}
 
+bool Progress::live_due() const {
+  return live_ && (!dirty_ || std::chrono::steady_clock::now() - last_ >= std::chrono::milliseconds(250));
+}
+
 void Progress::live(const std::string& text) {
-  if (!live_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (dirty_ && now - last_ < std::chrono::milliseconds(250)) return;
-  last_ = now;
+  if (!live_due()) return;
+  last_ = std::chrono::steady_clock::now();
   std::printf("\r\033[K%s", text.c_str());
   std::fflush(stdout);
   dirty_ = true;

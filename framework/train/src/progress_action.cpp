@@ -27,7 +27,7 @@ class ProgressAction : public TickAction {
   }
 
   void on_iteration(LoopContext& run, double tick_seconds) override {
-    if (!run.progress.is_live()) return;
+    if (!run.progress.live_due()) return;  // means() reads device sums: only when the line is printed
     const RunState& s = run.state;
     const std::int64_t total = run.settings.total_nimg();
     const double tick_kimg = (s.cur_nimg - s.tick_start_nimg) / 1000.0;

@@ -5,32 +5,21 @@
 
 #include <fstream>
 
-#include "ganrig/atomic_file.hpp"
+#include "ganrig/train/jsonl_file.hpp"
 #include "ganrig/train/stats.hpp"
 #include "ganrig/train/tick_action.hpp"
-
-namespace fs = std::filesystem;
 
 namespace ganrig {
 
 namespace {
 
-void drop_lines_after_tick(const fs::path& file, std::int64_t last_tick) {
-  if (!fs::exists(file)) return;
-  std::ifstream in(file);
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_discarded() && json.value("tick", std::int64_t{0}) <= last_tick) kept += line + "\n";
-  }
-  write_file_atomic(file, kept);
-}
-
 class StatsLogAction : public TickAction {
  public:
   void on_start(LoopContext& run, bool resumed) override {
-    if (resumed) drop_lines_after_tick(run.layout.stats(), run.state.cur_tick);
+    if (!resumed) return;
+    const std::int64_t last_tick = run.state.cur_tick;  // lines after it: a killed later session
+    keep_jsonl_lines(run.layout.stats(),
+                     [&](const nlohmann::json& line) { return line.value("tick", std::int64_t{0}) <= last_tick; });
   }
 
   void on_tick(LoopContext& run, const TickInfo& tick) override {

@@ -41,13 +41,13 @@ Loop::Loop(Experiment& experiment, const TrainOptions& options)
   state_->batch = settings_.batch;
   growth_ = std::make_unique<Growth>(networks_->models.schedule, config_, settings_.micro_batch);
   feed_ = std::make_unique<DataFeed>(*networks_->models.dataset, static_cast<std::uint64_t>(experiment_.seed()) + 2);
-  checkpointer_ = std::make_unique<Checkpointer>(RunLayout{options_.run_dir}, *networks_, to_toml(config_, false),
-                                                 options_.checkpoint_fault);
+  const RunLayout layout{options_.run_dir};
+  checkpointer_ = std::make_unique<Checkpointer>(layout, *networks_, to_toml(config_, false), options_.checkpoint_fault);
   // Every part with state of its own, listed once: saved into and loaded from each checkpoint.
   for (Stateful* part : std::vector<Stateful*>{state_.get(), feed_.get(), &precision_, growth_.get()})
     checkpointer_->add(*part);
   phases_ = std::make_unique<PhaseRunner>(settings_, precision_, stats_, *state_, device_, checkpointer_->last());
-  context_ = std::make_unique<LoopContext>(LoopContext{experiment_, config_, settings_, options_, RunLayout{options_.run_dir},
+  context_ = std::make_unique<LoopContext>(LoopContext{experiment_, config_, settings_, options_, layout,
                                                        device_, *networks_, *state_, *growth_, stats_, progress_,
                                                        *checkpointer_});
 }

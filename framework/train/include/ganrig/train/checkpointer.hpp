@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ganrig/run_dir.hpp"
+#include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/networks.hpp"
 #include "ganrig/train/stateful.hpp"
 
@@ -35,6 +36,7 @@ class Checkpointer {
 
  private:
   void write(const std::filesystem::path& file, const FaultHook& fault) const;
+  CheckpointParts network_parts() const;
 
   RunLayout layout_;
   Networks& networks_;

@@ -11,6 +11,9 @@ class Progress {
   void live(const std::string& line);           // called often; throttled; ignored when not live
   void line(const std::string& text);           // a permanent line
   bool is_live() const { return live_; }
+  // Whether live() would print now (live and not throttled): lets a caller skip building the line,
+  // e.g. reading device statistics, on most iterations.
+  bool live_due() const;
 
  private:
   bool live_;

@@ -1,0 +1,15 @@
+#pragma once
+// The run's JSON-lines files (stats.jsonl, metrics.jsonl) on resume: keep the lines written up to
+// the checkpoint, drop those of a later, killed session.
+#include <filesystem>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+namespace ganrig {
+
+// Rewrites `file` atomically with the lines `keep` accepts (unparsable and empty lines dropped);
+// nothing when the file does not exist.
+void keep_jsonl_lines(const std::filesystem::path& file, const std::function<bool(const nlohmann::json&)>& keep);
+
+}  // namespace ganrig
