@@ -38,7 +38,7 @@ packages=(
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # python3-torch: the PyTorch-eager peer of the speed benchmark (tools/bench/), checked by a test.
-[ "$tests" = ON ] && packages+=(catch2 python3-torch)
+[ "$tests" = ON ] && packages+=(catch2 python3-torch clang libclang-rt-14-dev)  # clang: the libFuzzer target (tools/fuzz.sh)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 
 #include "ganrig/child_process.hpp"
 #include "ganrig/data/recipe_schema.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/host_schemas.hpp"
 #include "ganrig/plugin_host.hpp"
@@ -19,6 +20,7 @@
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
 #include "ganrig/run_dir.hpp"
+#include "ganrig/run_lock.hpp"
 #include "ganrig/train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -73,6 +75,42 @@ std::string plugin_name_of(const Registry& registry, const std::string& file) {
   return file == "<core>" ? "core" : fs::path(file).filename().string();
 }
 
+// The networks built without data or weights: the resolved config, the parameter counts and what a
+// real run would still need.
+int dry_run(Experiment& experiment) {
+  DryRun dry;
+  std::cout << to_toml(experiment.config, true);
+  const Models models = build_models(experiment);
+  std::cout << "\n";
+  print_parameter_counts(models);
+  const auto missing = DryRun::missing();
+  std::cout << (missing.empty() ? "# a real run has everything it needs\n" : "# a real run still needs:\n");
+  for (const auto& m : missing) std::cout << "#   " << m << "\n";
+  return 0;
+}
+
+void warn(const std::string& message) { std::cerr << "warning: " << message << "\n"; }
+
+// `ganrig train RUN`: resume from the newest intact checkpoint, or (killed before its first)
+// start the run again from the beginning in place, with the same seed.
+void plan_in_place(const fs::path& run_dir, TrainOptions& options) {
+  const fs::path latest = newest_intact_checkpoint(run_dir, warn);
+  if (latest.empty()) {
+    std::cout << fmt::format("{} has no checkpoint yet (its process stopped before the first one); starting it "
+                             "again from the beginning, in place, with the same seed\n",
+                             run_dir.string());
+    return;
+  }
+  options.resume_from = latest;
+}
+
+fs::path checkpoint_to_resume(const std::string& resume) {
+  fs::path from = resume;
+  if (fs::is_directory(from)) from = newest_intact_checkpoint(from, warn);
+  if (from.empty() || !fs::exists(from)) throw Error(fmt::format("--resume {}: no checkpoint there", resume));
+  return from;
+}
+
 }  // namespace
 
 int train(const TrainCommand& command) {
@@ -81,34 +119,27 @@ int train(const TrainCommand& command) {
   options.stop_after_ticks = command.stop_after_ticks;
   options.command_line = command.command_line;
   fs::path experiment_file = command.target;
-  const bool resume_in_place = is_run_dir(command.target);
-  if (resume_in_place) {
+  const bool in_place = fs::is_directory(command.target);
+  if (in_place) {
+    if (!is_run_dir(command.target))
+      throw Error(fmt::format("{} is a folder without config.resolved.toml, so not a run folder (a process stopped "
+                              "while creating it trains nothing); start a new run from the experiment file",
+                              command.target));
     options.run_dir = command.target;
     experiment_file = options.run_dir / "config.resolved.toml";
-    const fs::path latest = latest_checkpoint(options.run_dir);
-    if (latest.empty())
-      throw Error(fmt::format("{} is a run folder without a checkpoint; start a new run from its "
-                              "config.resolved.toml instead",
-                              command.target));
-    options.resume_from = latest;
   }
   auto experiment = load_experiment(experiment_options(experiment_file.string(), command.common));
-  if (command.dry_run) {
-    std::cout << to_toml(experiment->config, true);
-    const Models models = build_models(*experiment);
-    std::cout << "\n";
-    print_parameter_counts(models);
-    return 0;
-  }
-  if (!command.resume.empty()) {
-    fs::path from = command.resume;
-    if (fs::is_directory(from)) from = latest_checkpoint(from);
-    if (from.empty() || !fs::exists(from)) throw Error(fmt::format("--resume {}: no checkpoint there", command.resume));
-    options.resume_from = from;
-  }
-  if (!resume_in_place) {
+  if (command.dry_run) return dry_run(*experiment);
+  std::unique_ptr<RunLock> lock;
+  if (in_place) {
+    lock = std::make_unique<RunLock>(options.run_dir);
+    plan_in_place(options.run_dir, options);
+  } else {
+    if (!command.resume.empty()) options.resume_from = checkpoint_to_resume(command.resume);
     const std::string desc = command.desc.empty() ? describe_overrides(command.common.overrides) : command.desc;
     options.run_dir = create_run_dir(command.run_root, experiment->name(), desc);
+    lock = std::make_unique<RunLock>(options.run_dir);
+    write_resolved_config(options.run_dir, experiment->config);  // from here on, `ganrig train RUN` works
   }
   const TrainResult result = train(*experiment, options);
   std::cout << fmt::format("samples: {}\nstats:   {}\nlatest checkpoint: {}\n", (options.run_dir / "samples").string(),

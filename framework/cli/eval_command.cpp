@@ -70,7 +70,7 @@ int eval(const EvalCommand& command) {
   const torch::Device device = resolve_device(experiment->config.table_at("exec")->get("device")->value_or<std::string>("cpu"));
   CheckpointParts parts;
   parts.generator_ema = models.generator_ema.get();
-  read_checkpoint(checkpoint, parts);
+  Checkpoint(checkpoint, device).restore(parts);  // verified, straight onto the evaluating device
   const std::int64_t nimg = parts.state.count("cur_nimg") ? parts.state.at("cur_nimg").item<std::int64_t>() : 0;
   if (models.schedule)  // a progressive run: the generator as it was at that point of the schedule
     if (auto* growing = dynamic_cast<Growing*>(models.generator_ema.get())) {

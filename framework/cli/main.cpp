@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
   } catch (const ganrig::NonFiniteLossError& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 3;
+  } catch (const c10::Error& e) {  // LibTorch's own message, without its C++ stack trace
+    std::cerr << "\nerror: " << e.what_without_backtrace() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "\nerror: " << e.what() << "\n";
     return 2;

@@ -78,7 +78,8 @@ int sweep(const SweepCommand& command) {
   }
   if (command.emit == "slurm") {
     std::error_code error;
-    std::cout << study::slurm_script(s, fs::read_symlink("/proc/self/exe", error).string(), root);
+    std::cout << study::slurm_script(s, fs::read_symlink("/proc/self/exe", error).string(), root,
+                                     command.common.plugin_paths);
     return 0;
   }
   if (!command.emit.empty()) throw ConfigError(fmt::format("--emit {}: expected slurm", command.emit));
@@ -102,8 +103,11 @@ int sweep(const SweepCommand& command) {
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<std::int64_t>(running.size()) < std::max<std::int64_t>(1, command.jobs)) {
       const PlannedRun& p = *todo[next++];
-      const auto args = p.state == "interrupted" ? std::vector<std::string>{"train", p.existing.string()}
-                                                 : study::train_arguments(s, s.runs[p.index], root);
+      std::vector<std::string> args = study::train_arguments(s, s.runs[p.index], root, command.common.plugin_paths);
+      if (p.state == "interrupted") {
+        args = {"train", p.existing.string()};
+        for (const auto& a : study::plugin_path_arguments(command.common.plugin_paths)) args.push_back(a);
+      }
       const fs::path log = logs / (s.runs[p.index].desc + ".log");
       running[spawn(args, log)] = &p;
       std::cout << fmt::format("started {} ({}): log {}\n", s.runs[p.index].desc,

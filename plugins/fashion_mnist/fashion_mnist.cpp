@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -59,6 +60,13 @@ class FashionMnist : public ganrig::InMemoryDataset {
   explicit FashionMnist(const ConfigView& cfg) {
     const fs::path root = cfg.string("path");
     const std::string split = cfg.string("split");
+    if (ganrig::DryRun::active()) {
+      if (!fs::exists(root / "train-images-idx3-ubyte.gz"))
+        ganrig::DryRun::note_missing(fmt::format("{}Fashion-MNIST in {}: apt-get install dataset-fashion-mnist",
+                                                 cfg.where("path"), root.string()));
+      hold_shape(cfg.integer("channels"), cfg.integer("resolution"), "fashion_mnist");
+      return;
+    }
     std::vector<torch::Tensor> images, labels;
     for (const char* part : {"train", "t10k"}) {
       if (split != "all" && split != (std::string(part) == "train" ? "train" : "test")) continue;

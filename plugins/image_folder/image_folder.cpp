@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/data/encoded_images.hpp"
 #include "ganrig/error.hpp"
@@ -34,8 +35,13 @@ class ImageFolder : public ganrig::InMemoryDataset {
     const fs::path path = cfg.string("path");
     const int resolution = static_cast<int>(cfg.integer("resolution"));
     const int channels = static_cast<int>(cfg.integer("channels"));
-    if (!fs::exists(path))
-      throw ganrig::ConfigError(fmt::format("{}no such folder or zip file: {}", cfg.where("path"), path.string()));
+    const std::string missing = fmt::format("{}no such folder or zip file: {}", cfg.where("path"), path.string());
+    if (ganrig::DryRun::active()) {
+      if (!fs::exists(path)) ganrig::DryRun::note_missing(missing);
+      hold_shape(channels, resolution, "image_folder " + path.string());
+      return;
+    }
+    if (!fs::exists(path)) throw ganrig::ConfigError(missing);
     const auto encoded = ganrig::data::read_images(path);
     std::vector<torch::Tensor> images;
     std::size_t skipped = 0;

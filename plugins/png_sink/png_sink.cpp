@@ -3,6 +3,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <string>
+#include <vector>
+
+#include "ganrig/atomic_file.hpp"
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -25,7 +29,10 @@ class PngSink : public ganrig::ImageSink {
       out = mat;
     std::filesystem::path file = stem;
     file += ".png";
-    if (!cv::imwrite(file.string(), out)) throw ganrig::Error("cannot write " + file.string());
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", out, png)) throw ganrig::Error("cannot encode " + file.string() + " as PNG");
+    // Atomically, with the system's reason on failure (a full disk says so).
+    ganrig::write_file_atomic(file, std::string(png.begin(), png.end()));
     return file;
   }
 };

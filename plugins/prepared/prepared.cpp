@@ -8,6 +8,7 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/in_memory_dataset.hpp"
 #include "ganrig/cache.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/packed_images.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -29,11 +30,16 @@ class PreparedDataset : public ganrig::InMemoryDataset {
     const fs::path file = !path.empty() ? fs::path(path)
                                         : ganrig::cache_dir() / "datasets" / name /
                                               fmt::format("{}-{}.ganrigd", name, resolution);
-    if (!fs::exists(file))
-      throw ganrig::ConfigError(fmt::format(
-          "{}{} is not prepared: {} is missing; create it with: ganrig data prepare {} --res {}",
-          cfg.where(name.empty() ? "path" : "name"), name.empty() ? path : name, file.string(),
-          name.empty() ? "FOLDER_OR_ZIP --name NAME" : name, resolution));
+    const std::string missing = fmt::format(
+        "{}{} is not prepared: {} is missing; create it with: ganrig data prepare {} --res {}",
+        cfg.where(name.empty() ? "path" : "name"), name.empty() ? path : name, file.string(),
+        name.empty() ? "FOLDER_OR_ZIP --name NAME" : name, resolution);
+    if (ganrig::DryRun::active()) {  // the shape only; prepared datasets are RGB
+      if (!fs::exists(file)) ganrig::DryRun::note_missing(missing);
+      hold_shape(3, resolution, fmt::format("prepared {}", name.empty() ? path : name));
+      return;
+    }
+    if (!fs::exists(file)) throw ganrig::ConfigError(missing);
     const ganrig::PackedImagesHeader header = ganrig::read_packed_images_header(file);
     if (header.resolution() != resolution)
       throw ganrig::ConfigError(fmt::format("{}{} holds {}x{} images, not resolution = {}", cfg.where("resolution"),

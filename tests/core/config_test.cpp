@@ -1,6 +1,8 @@
 // Config loading: inherits merge, _replace_, sibling conflicts, --set typing, positions.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
 #include "support.hpp"
@@ -96,4 +98,44 @@ TEST_CASE("resolved TOML round-trips with the same values", "[config]") {
   CHECK_THAT(text, Contains("ngf = 32") && Contains("# ") && Contains("child_merge.toml:4"));
   const toml::table reparsed = toml::parse(text);
   CHECK(reparsed == c.root);
+}
+
+namespace {
+std::filesystem::path write_file(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+}  // namespace
+
+TEST_CASE("pathological files are located errors, never a crash or a flood", "[config][bounds]") {
+  const auto dir = test::temp_dir("config-bounds");
+  std::string deep = "a";
+  for (int i = 0; i < 28000; ++i) deep += ".b";
+  REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "deep.toml", "x = 1\n" + deep + " = 1\n")),
+                      Contains("deep.toml:2:") && Contains("nested more than 32 levels"));
+  REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "header.toml", "[" + deep + "]\nk = 1\n")),
+                      Contains("header.toml:1:") && Contains("nested more than 32 levels"));
+  const std::string huge(1 << 20, 'k');
+  try {
+    load_config_file(write_file(dir, "long.toml", huge + " = 1\n"));
+    FAIL("a 1 MB key was accepted");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Contains("long.toml:1:1") && Contains("a key of 1048576 characters"));
+    CHECK(std::string(e.what()).size() < 300);
+  }
+  Config c = load_config_file(test::fixture("config/parent_a.toml"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"train.batch=1", deep.substr(0, 200) + "=1"}),
+                      Contains("--set #2") && Contains("at most 32 parts"));
+  REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "zero.toml", "inherits = [\"/dev/zero\"]\n")),
+                      Contains("zero.toml:1:13") && Contains("not a regular file"));
+}
+
+TEST_CASE("an error inside an inherited file names the inherits chain with positions", "[config]") {
+  const auto dir = test::temp_dir("config-chain");
+  write_file(dir, "grandparent.toml", "[train]\nbatch = [\n");
+  write_file(dir, "parent.toml", "# parent\ninherits = [\"grandparent.toml\"]\n");
+  const auto child = write_file(dir, "child.toml", "inherits = [\"parent.toml\"]\n");
+  REQUIRE_THROWS_WITH(load_config_file(child), Contains("grandparent.toml:") && Contains("TOML syntax error") &&
+                                                   Contains("parent.toml:2:13") &&
+                                                   Contains("child.toml:1:13"));
 }

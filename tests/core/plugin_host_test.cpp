@@ -34,12 +34,25 @@ TEST_CASE("plugin files are found in sorted order; a missing place is an error",
   REQUIRE_THROWS_WITH(plugin_files({"/no/such/plugins"}, false), Contains("plugin path '/no/such/plugins' does not exist"));
 }
 
-TEST_CASE("a plugin built for another framework ABI is refused with both values", "[plugin_host]") {
+TEST_CASE("a plugin built for another framework ABI is refused before any of its code runs", "[plugin_host]") {
   Registry r;
   REQUIRE_THROWS_WITH(load_plugin(test::test_plugin_dir() / "test_wrong_abi.so", r),
-                      Contains("test_wrong_abi.so") && Contains("framework ABI version differs: plugin 999, host " +
-                                                                std::to_string(GANRIG_ABI_VERSION)));
+                      Contains("test_wrong_abi.so") && Contains("before loading it") &&
+                          Contains("built for ganrig_abi_999_torch_") &&
+                          Contains("this host is ganrig_abi_" + std::to_string(GANRIG_ABI_VERSION) + "_torch_"));
   CHECK(r.plugins().empty());
+  CHECK(std::getenv("GANRIG_TEST_WRONG_ABI_RAN") == nullptr);  // its static initialiser never ran
+}
+
+TEST_CASE("a plugin in a folder writable by others is refused", "[plugin_host]") {
+  const fs::path dir = test::temp_dir("writable-plugin-folder");
+  const fs::path copy = dir / "ganrig_blocks_copy.so";
+  fs::copy_file(build_plugin_dir() / "ganrig_blocks.so", copy);
+  fs::permissions(copy, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+  fs::permissions(dir, fs::perms::others_write, fs::perm_options::add);
+  Registry r;
+  REQUIRE_THROWS_WITH(load_plugin(copy, r), Contains("its folder " + dir.string()) && Contains("chmod go-w"));
+  fs::permissions(dir, fs::perms::others_write, fs::perm_options::remove);
 }
 
 TEST_CASE("a plugin file writable by group or others is refused", "[plugin_host]") {

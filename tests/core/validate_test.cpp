@@ -147,3 +147,23 @@ TEST_CASE("what training would trip on is refused by validation: beta 1, non-fin
   REQUIRE_THROWS_WITH(validated(base, {"train.batch=4294967297"}), Contains("--set #1") && Contains("batch"));
   CHECK_NOTHROW(validated(base, {"optim.generator.betas=[0.5, 0.999]"}));
 }
+
+TEST_CASE("a run name must stay below --run-root", "[validate]") {
+  for (const char* name : {"../../x", "/etc/x", "a/../../b", "two\\nlines", "", "a//b", "sp ace"}) {
+    INFO(name);
+    REQUIRE_THROWS_WITH(validated(base, {std::string("experiment.name=\"") + name + "\""}),
+                        Contains("--set #1: [experiment] name") && Contains("cannot name a folder below --run-root"));
+  }
+  CHECK_NOTHROW(validated(base, {"experiment.name=\"fpg/pokemon-256_seed=1\""}));
+}
+
+TEST_CASE("a 20 MB value is quoted by its start and length", "[validate]") {
+  const std::string huge(20 << 20, 'x');
+  try {
+    validated(base, {"generator.type=" + huge});
+    FAIL("accepted");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Contains("--set #1") && Contains("(20971520 characters)"));
+    CHECK(std::string(e.what()).size() < 1000);
+  }
+}

@@ -46,4 +46,12 @@ TEST_CASE("the SLURM script of a 2x2 grid has one array task per run", "[study]"
                          Contains("/opt/ganrig/bin/ganrig sweep") && Contains("--run-root /scratch/runs"));
   CHECK_THAT(script, Contains("# 3: train") && Contains("--desc block-conv_lr-0.0002_seed-1"));
   CHECK(script.rfind("#!/bin/bash", 0) == 0);
+  // --plugin-path reaches every task, absolute (a job starts in another folder).
+  const std::string with_plugins = study::slurm_script(s, "/opt/ganrig/bin/ganrig", "/scratch/runs", {"my_plugins"});
+  const std::string absolute = std::filesystem::absolute("my_plugins").string();
+  CHECK_THAT(with_plugins, Contains("--plugin-path " + absolute + " --index") &&
+                               Contains("--run-root /scratch/runs --plugin-path " + absolute));
+  const auto args = study::train_arguments(s, s.runs[0], "runs", {"my_plugins"});
+  CHECK(args[args.size() - 2] == "--plugin-path");
+  CHECK(args.back() == absolute);
 }

@@ -8,6 +8,10 @@
 
 #include "ganrig/origin.hpp"
 
+namespace ganrig {
+class Config;
+}
+
 namespace ganrig::detail {
 
 // A path relative to the working directory when below it, else absolute.
@@ -24,5 +28,10 @@ void record_origins(std::map<std::string, Origin>& origins, const std::string& p
 // Records the file position of every key of `t` (read from `file`, positions intact) under `prefix`.
 void collect_file_origins(const toml::table& t, const std::string& prefix, const std::string& file,
                           std::map<std::string, Origin>& origins);
+
+// experiment.name must name a folder below --run-root (no '..', no absolute path, no newline).
+void check_run_name(const Config& config);
+// [train] batch at most 65536 and divisible by [exec] batch_per_device.
+void check_batch(const Config& config);
 
 }  // namespace ganrig::detail

@@ -5,6 +5,8 @@
 #include "config_detail.hpp"
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/text.hpp"
+#include "ganrig/toml_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -248,6 +250,7 @@ Layer load_layer(const fs::path& file, std::vector<fs::path>& stack) {
     throw ConfigError(fmt::format("{}:{}:{}: TOML syntax error: {}", shown, e.source().begin.line,
                                   e.source().begin.column, e.description()));
   }
+  check_toml_bounds(parsed, shown);
   Layer own;
   detail::collect_file_origins(parsed, "", shown, own.origins);
 
@@ -266,10 +269,23 @@ Layer load_layer(const fs::path& file, std::vector<fs::path>& stack) {
         throw ConfigError(fmt::format("{}: inherits: expected a file path string, got {}", item_where.location(),
                                       node_type_name(item)));
       const fs::path parent = (file.parent_path() / name->get()).lexically_normal();
-      if (!fs::exists(parent))
-        throw ConfigError(fmt::format("{}: inherits: file '{}' not found (looked for {})", item_where.location(),
-                                      name->get(), display_path(parent)));
-      Layer layer = load_layer(parent, stack);
+      std::error_code error;
+      const fs::file_status status = fs::status(parent, error);
+      if (!fs::exists(status))
+        throw ConfigError(fmt::format("{}: inherits: file '{}' not found (looked for {}{})", item_where.location(),
+                                      shorten(name->get()), shorten(display_path(parent), 200),
+                                      error && error != std::errc::no_such_file_or_directory ? ": " + error.message()
+                                                                                              : ""));
+      if (!fs::is_regular_file(status))  // a folder, or a device such as /dev/zero that never ends
+        throw ConfigError(fmt::format("{}: inherits: '{}' is not a regular file", item_where.location(),
+                                      shorten(name->get())));
+      Layer layer;
+      try {
+        layer = load_layer(parent, stack);
+      } catch (const ConfigError& e) {  // name the chain: where each file was inherited
+        throw ConfigError(fmt::format("{}\n  in {}, inherited at {}", e.what(), display_path(parent),
+                                      item_where.location()));
+      }
       merge_sibling(merged.table, merged.origins, layer.table, layer.origins, "");
     }
     stack.pop_back();
@@ -286,7 +302,13 @@ Layer load_layer(const fs::path& file, std::vector<fs::path>& stack) {
 }  // namespace detail
 
 Config load_config_file(const fs::path& file) {
-  if (!fs::exists(file)) throw ConfigError(fmt::format("{}: experiment file not found", file.string()));
+  std::error_code error;
+  const fs::file_status status = fs::status(file, error);
+  if (!fs::exists(status))
+    throw ConfigError(fmt::format("{}: experiment file not found{}", shorten(file.string(), 200),
+                                  error && error != std::errc::no_such_file_or_directory ? " (" + error.message() + ")" : ""));
+  if (!fs::is_regular_file(status))
+    throw ConfigError(fmt::format("{}: not an experiment file (not a regular file)", shorten(file.string(), 200)));
   std::vector<fs::path> stack;
   detail::Layer layer = detail::load_layer(file, stack);
   Config config;

@@ -4,6 +4,7 @@
 
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/toml_file.hpp"
 
 namespace ganrig {
 
@@ -26,10 +27,15 @@ void apply_overrides(Config& config, const std::vector<std::string>& overrides) 
       throw ConfigError(fmt::format("{}: expected KEY=VALUE (e.g. train.batch=32), got '{}'", where.location(), text));
     const std::string key = text.substr(0, eq);
     const std::string value_text = text.substr(eq + 1);
-    for (const auto& part : split_path(key))
-      if (!valid_key_part(part))
-        throw ConfigError(fmt::format("{}: '{}' is not a dotted key path (letters, digits, '_', '-', separated by '.')",
-                                      where.location(), key));
+    const auto parts = split_path(key);
+    if (parts.size() > 32 || key.size() > 512)
+      throw ConfigError(fmt::format("{}: a key of {} parts and {} characters; at most 32 parts", where.location(),
+                                    parts.size(), key.size()));
+    for (const auto& part : parts)
+      if (!valid_key_part(part) || part.size() > 128)
+        throw ConfigError(fmt::format("{}: '{}' is not a dotted key path (letters, digits, '_', '-', separated by "
+                                      "'.', each part at most 128)",
+                                      where.location(), key.substr(0, 64)));
     toml::table holder;
     try {
       holder = toml::parse("value = " + value_text, where.source);
@@ -38,6 +44,7 @@ void apply_overrides(Config& config, const std::vector<std::string>& overrides) 
       holder = toml::table{};
       holder.insert("value", value_text);
     }
+    check_toml_bounds(holder, where.location());
     const toml::node* value = holder.get("value");
     if (!value || holder.size() != 1) {
       holder = toml::table{};

@@ -1,7 +1,8 @@
 // The built-in image sink: binary netpbm (PPM for colour, PGM for grey), which needs no library,
 // so a training build without OpenCV still writes viewable sample grids.
-#include <fstream>
+#include <string>
 
+#include "ganrig/atomic_file.hpp"
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/interfaces.hpp"
@@ -19,10 +20,10 @@ class NetpbmSink : public ImageSink {
     std::filesystem::path file = stem;
     file += channels == 3 ? ".ppm" : ".pgm";
     const torch::Tensor hwc = image.permute({1, 2, 0}).contiguous().cpu();
-    std::ofstream out(file, std::ios::binary);
-    out << (channels == 3 ? "P6" : "P5") << "\n" << image.size(2) << " " << image.size(1) << "\n255\n";
-    out.write(reinterpret_cast<const char*>(hwc.data_ptr<std::uint8_t>()), static_cast<std::streamsize>(hwc.numel()));
-    if (!out) throw Error("cannot write " + file.string());
+    std::string bytes = std::string(channels == 3 ? "P6" : "P5") + "\n" + std::to_string(image.size(2)) + " " +
+                        std::to_string(image.size(1)) + "\n255\n";
+    bytes.append(reinterpret_cast<const char*>(hwc.data_ptr<std::uint8_t>()), static_cast<std::size_t>(hwc.numel()));
+    write_file_atomic(file, bytes);  // a full disk is an error with its reason, never half an image
     return file;
   }
 };

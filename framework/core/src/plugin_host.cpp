@@ -1,8 +1,10 @@
 #include "ganrig/plugin_host.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -65,13 +67,49 @@ std::vector<boost::dll::shared_library*>& loaded_libraries() {
   return *libraries;
 }
 
+// The file and its folder: writable only by their owner (whoever can write the folder can put a
+// plugin there), owned by this user or root.
 void check_permissions(const fs::path& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) throw PluginError(fmt::format("cannot stat plugin {}", file.string()));
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    throw PluginError(fmt::format("refusing plugin {}: it is writable by group or others (mode {:o}); "
-                                  "run: chmod go-w {}",
-                                  file.string(), st.st_mode & 0777, file.string()));
+  for (const fs::path& path : {file, file.parent_path()}) {
+    const bool folder = path != file;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw PluginError(fmt::format("cannot stat plugin {}", path.string()));
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+      throw PluginError(fmt::format("refusing plugin {}: {}{} is writable by group or others (mode {:o}); run: "
+                                    "chmod go-w {}",
+                                    file.string(), folder ? "its folder " : "it", folder ? path.string() : "",
+                                    st.st_mode & 0777, path.string()));
+    if (st.st_uid != ::getuid() && st.st_uid != 0)
+      throw PluginError(fmt::format("refusing plugin {}: {} belongs to another user (uid {})", file.string(),
+                                    path.string(), st.st_uid));
+  }
+}
+
+// What can be checked without running any of the plugin's code: it is a shared library of this
+// system's format and exports the ABI symbol of this build (plugin_api.hpp).
+void check_before_loading(const fs::path& file) {
+  static const std::string ours = GANRIG_STRINGIFY(GANRIG_ABI_SYMBOL(GANRIG_ABI_VERSION));
+  std::vector<std::string> symbols;
+  try {
+    symbols = boost::dll::library_info(file).symbols("boostdll");
+  } catch (const std::exception& e) {
+    throw PluginError(fmt::format("cannot load plugin {}: not a shared library for this system ({})", file.string(),
+                                  e.what()));
+  }
+  if (std::find(symbols.begin(), symbols.end(), ours) != symbols.end()) return;
+  for (const auto& theirs : symbols)
+    if (theirs.rfind("ganrig_abi_", 0) == 0)
+      throw PluginError(fmt::format("refusing plugin {} before loading it: it was built for {}, this host is {} "
+                                    "(framework ABI, libtorch version, C++11 ABI flag); rebuild the plugin against "
+                                    "this ganrig build",
+                                    file.string(), theirs, ours));
+  const bool older = std::find(symbols.begin(), symbols.end(), "ganrig_plugin_info_v1") != symbols.end();
+  throw PluginError(older ? fmt::format("refusing plugin {} before loading it: it was built for a ganrig older than "
+                                        "framework ABI 3; rebuild it against this ganrig build",
+                                        file.string())
+                          : fmt::format("{} is not a ganrig plugin: it exports no {} (see GANRIG_PLUGIN in "
+                                        "plugin_api.hpp)",
+                                        file.string(), ours));
 }
 
 void check_compatible(const fs::path& file, const PluginInfo& plugin) {
@@ -98,6 +136,7 @@ void load_plugin(const fs::path& path, Registry& registry) {
   for (const auto& p : registry.plugins())
     if (p.file == file.string()) return;
   check_permissions(file);
+  check_before_loading(file);
   boost::dll::shared_library* library = nullptr;
   try {
     library = new boost::dll::shared_library(file, boost::dll::load_mode::rtld_now);

@@ -30,7 +30,7 @@ const ComponentEntry& Registry::get(const std::string& kind, const std::string& 
   std::vector<std::string> files;
   for (const auto& p : plugins_) files.push_back(p.file);
   throw ConfigError(fmt::format("{}: unknown {} '{}'{}; known {} names: {}; loaded plugins: {}", where.location(),
-                                kind, name, did_you_mean(name, known), kind,
+                                kind, shorten(name), did_you_mean(name, known), kind,
                                 known.empty() ? "(none)" : join(known, ", "),
                                 files.empty() ? "(none)" : join(files, ", ")));
 }

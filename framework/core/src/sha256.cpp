@@ -45,6 +45,14 @@ std::string sha256_file(const std::filesystem::path& file) {
   return digest.hex();
 }
 
+struct Sha256::State {
+  Digest digest;
+};
+Sha256::Sha256() : state_(std::make_unique<State>()) {}
+Sha256::~Sha256() = default;
+void Sha256::update(const void* data, std::size_t size) { state_->digest.update(data, size); }
+std::string Sha256::hex() { return state_->digest.hex(); }
+
 std::string sha256_text(const std::string& text) { return sha256_bytes(text.data(), text.size()); }
 
 std::string sha256_bytes(const void* data, std::size_t size) {

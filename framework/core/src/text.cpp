@@ -1,5 +1,7 @@
 #include "ganrig/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace ganrig {
@@ -21,6 +23,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  if (word.size() > 64) return {};  // no name is that long: not a typo, and costly to compare
   std::string best;
   std::size_t best_distance = std::string::npos;
   for (const auto& candidate : candidates) {
@@ -42,6 +45,11 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
     out += items[i];
   }
   return out;
+}
+
+std::string shorten(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  return text.substr(0, max) + fmt::format("... ({} characters)", text.size());
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {

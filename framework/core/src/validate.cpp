@@ -2,6 +2,7 @@
 #include "ganrig/validate.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -43,7 +44,7 @@ void check_number(Context& c, const Field& f, double x, const std::string& path,
 
 void check_choice(Context& c, const Field& f, const std::string& s, const std::string& path, const std::string& table) {
   if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end())
-    fail(c, path, table, f.key, fmt::format("\"{}\" is not allowed{}; expected {}", s, did_you_mean(s, f.choices),
+    fail(c, path, table, f.key, fmt::format("\"{}\" is not allowed{}; expected {}", shorten(s), did_you_mean(s, f.choices),
                                             f.expectation()));
 }
 
@@ -307,6 +308,8 @@ void validate_experiment(Config& config, const Registry& registry) {
     config.set("experiment.name", toml::value<std::string>(config.top_file.stem().string()),
                Origin::derived("default (file name)"));
 
+  detail::check_run_name(config);
+
   for (const auto& [path, schema] : hosts) {
     if (!config.table_at(path)) config.set(path, toml::table{}, Origin::derived("default"));
     validate_in(c, path, schema, "[" + path + "]", false);
@@ -335,16 +338,7 @@ void validate_experiment(Config& config, const Registry& registry) {
 
   for (const auto& check : host_table_checks()) check(config, registry);
 
-  // The global batch must split evenly into per-device micro-batches.
-  const auto batch = config.table_at("train")->get("batch")->as_integer()->get();
-  if (batch > 65536)  // beyond it a batch only grows memory without bound
-    throw ConfigError(fmt::format("{}: [train] batch: {} is more than 65536 images per step",
-                                  config.origin("train.batch").location(), batch));
-  const auto per_device = config.table_at("exec")->get("batch_per_device")->as_integer()->get();
-  if (per_device > 0 && batch % per_device != 0)
-    throw ConfigError(fmt::format("{}: [exec] batch_per_device: {} does not divide [train] batch = {} (set at {})",
-                                  config.origin("exec.batch_per_device").location(), per_device, batch,
-                                  config.origin("train.batch").location()));
+  detail::check_batch(config);
 }
 
 }  // namespace ganrig

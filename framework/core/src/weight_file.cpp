@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ganrig/config_view.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/sha256.hpp"
 
@@ -60,6 +61,11 @@ std::optional<WeightFile> load_component_weights(const ConfigView& cfg, const st
                                                  const std::string& how_to_create) {
   std::string path = cfg.string("weights");
   if (path.empty()) path = (cache_dir() / default_file).string();
+  if (DryRun::active()) {  // the structure only: the weights are neither needed nor read
+    if (!std::filesystem::exists(path) && !cfg.boolean("allow_random"))
+      DryRun::note_missing(fmt::format("{}pretrained weights {}: {}", cfg.where("weights"), path, how_to_create));
+    return std::nullopt;
+  }
   if (std::filesystem::exists(path)) return read_weight_file(path);
   if (cfg.boolean("allow_random")) return std::nullopt;
   throw ConfigError(fmt::format("{}the pretrained weight file {} does not exist; {} (or set allow_random = true to run "

@@ -174,17 +174,27 @@ Sweep read_sweep(const fs::path& file) {
   return s;
 }
 
-std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run, const fs::path& run_root) {
+std::vector<std::string> plugin_path_arguments(const std::vector<fs::path>& plugin_paths) {
+  std::vector<std::string> args;
+  for (const auto& p : plugin_paths) args.insert(args.end(), {"--plugin-path", fs::absolute(p).string()});
+  return args;
+}
+
+std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run, const fs::path& run_root,
+                                         const std::vector<fs::path>& plugin_paths) {
   std::vector<std::string> args = {"train", sweep.base.string()};
   for (const auto& o : run.overrides) {
     args.push_back("--set");
     args.push_back(o);
   }
   args.insert(args.end(), {"--desc", run.desc, "--run-root", run_root.string()});
+  const auto plugins = plugin_path_arguments(plugin_paths);
+  args.insert(args.end(), plugins.begin(), plugins.end());
   return args;
 }
 
-std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const fs::path& run_root) {
+std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const fs::path& run_root,
+                         const std::vector<fs::path>& plugin_paths) {
   std::ostringstream out;
   out << "#!/bin/bash\n"
       << "# SLURM job array for " << sweep.file.string() << ": one array task per run (" << sweep.runs.size()
@@ -197,12 +207,14 @@ std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const fs
       << "#SBATCH --output=" << (run_root / "sweeps" / sweep.file.stem()).string() << "-%a.log\n\n";
   for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
     std::string line;
-    for (const auto& a : train_arguments(sweep, sweep.runs[i], run_root)) line += " " + shell_quote(a);
+    for (const auto& a : train_arguments(sweep, sweep.runs[i], run_root, plugin_paths)) line += " " + shell_quote(a);
     out << "# " << i << ":" << line << "\n";
   }
   out << "\nset -euo pipefail\n"
       << "exec " << shell_quote(ganrig) << " sweep " << shell_quote(fs::absolute(sweep.file).string())
-      << " --run-root " << shell_quote(fs::absolute(run_root).string()) << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
+      << " --run-root " << shell_quote(fs::absolute(run_root).string());
+  for (const auto& a : plugin_path_arguments(plugin_paths)) out << " " << shell_quote(a);
+  out << " --index \"$SLURM_ARRAY_TASK_ID\"\n";
   return out.str();
 }
 

@@ -34,8 +34,13 @@ CheckpointParts Checkpointer::network_parts() const {
           networks_.optimizer_g.get(), networks_.optimizer_d.get(), {}, {}};
 }
 
-Checkpointer::Checkpointer(RunLayout layout, Networks& networks, std::string config_text, FaultHook fault)
-    : layout_(std::move(layout)), networks_(networks), config_text_(std::move(config_text)), fault_(std::move(fault)) {}
+Checkpointer::Checkpointer(RunLayout layout, Networks& networks, torch::Device device, std::string config_text,
+                           FaultHook fault)
+    : layout_(std::move(layout)),
+      networks_(networks),
+      device_(device),
+      config_text_(std::move(config_text)),
+      fault_(std::move(fault)) {}
 
 void Checkpointer::write(const fs::path& file, const FaultHook& fault) const {
   CheckpointParts p = network_parts();
@@ -62,12 +67,20 @@ void Checkpointer::write_best(std::int64_t nimg) {
 }
 
 std::string Checkpointer::resume(const fs::path& file, bool force) {
-  const std::string difference = first_difference(science_config(read_checkpoint_config(file)), science_config(config_text_));
+  Checkpoint checkpoint(file, device_);  // verified; tensors straight onto this run's device
+  const std::string difference = first_difference(science_config(checkpoint.config_toml()), science_config(config_text_));
   if (!difference.empty() && !force)
     throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume anyway",
                             file.string(), difference));
   CheckpointParts p = network_parts();
-  read_checkpoint(file, p);
+  try {
+    checkpoint.restore(p);
+  } catch (const CheckpointError& e) {
+    if (difference.empty()) throw;
+    throw CheckpointError(fmt::format("{}. --force resumes across configuration changes that keep the networks' "
+                                      "structure (learning rates, schedules, metrics), not across architectures",
+                                      e.what()));
+  }
   for (Stateful* part : parts_) part->load(p.state);
   last_ = file;
   return difference;

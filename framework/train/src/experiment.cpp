@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ganrig/build_context.hpp"
+#include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_host.hpp"
 #include "ganrig/text.hpp"
@@ -69,7 +70,7 @@ Models build_models(Experiment& experiment) {
   {
     BuildContext data_ctx(experiment.registry, config, {}, experiment.seed());
     models.dataset = data_ctx.build<Dataset>("dataset");
-    if (models.dataset->size() == 0)
+    if (models.dataset->size() == 0 && !DryRun::active())
       throw ConfigError(fmt::format("{}: the dataset is empty", config.origin("dataset.type").location()));
   }
   BuildContext ctx(experiment.registry, config, models.dataset->shape(), experiment.seed());

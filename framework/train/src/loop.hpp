@@ -62,7 +62,9 @@ class Loop {
   std::vector<std::unique_ptr<TickAction>> actions_;
 };
 
-// The files a new run folder starts with: config.resolved.toml, plugins.json, env.json.
-void write_run_record(const LoopContext& run);
+// The files a run folder holds besides its results: config.resolved.toml (written by whoever
+// creates the folder; here only if missing), plugins.json and env.json (rewritten by a run that
+// starts from scratch; written by a resumed run only when the folder lacks them, e.g. --resume).
+void write_run_record(const LoopContext& run, bool resumed);
 
 }  // namespace ganrig

@@ -49,7 +49,8 @@ class MetricAction : public TickAction {
   }
 
   void on_start(LoopContext& run, bool resumed) override {
-    if (resumed) best_value_ = keep_lines_until(run.layout.metrics(), run.state.cur_nimg, best_metric_);
+    (void)resumed;  // from scratch (cur_nimg 0), the lines of a killed first session go too
+    best_value_ = keep_lines_until(run.layout.metrics(), run.state.cur_nimg, best_metric_);
   }
 
   void on_tick(LoopContext& run, const TickInfo& tick) override {
@@ -76,14 +77,13 @@ class MetricAction : public TickAction {
                                      [&](const std::string& status) { run.progress.live(status); });
     });
     const bool snapshot_here = run.checkpointer.has_snapshot_at(nimg);
-    std::ofstream out(run.layout.metrics(), std::ios::app);
     for (const auto& r : results) {
       nlohmann::json line = to_json(r);
       line["kimg"] = nimg / 1000.0;
       line["nimg"] = nimg;
       line["tick"] = run.state.cur_tick;
       line["snapshot"] = snapshot_here ? nlohmann::json(run.checkpointer.last().filename().string()) : nlohmann::json();
-      out << line.dump() << "\n";
+      append_jsonl_lines(run.layout.metrics(), {line});
       run.progress.line("metric " + summary(r));
       if (r.metric == best_metric_ && r.value && (!best_value_ || *r.value < *best_value_)) {
         best_value_ = r.value;

@@ -16,7 +16,7 @@ namespace {
 class StatsLogAction : public TickAction {
  public:
   void on_start(LoopContext& run, bool resumed) override {
-    if (!resumed) return;
+    (void)resumed;  // a run restarted in place drops all lines of the killed first session
     const std::int64_t last_tick = run.state.cur_tick;  // lines after it: a killed later session
     keep_jsonl_lines(run.layout.stats(),
                      [&](const nlohmann::json& line) { return line.value("tick", std::int64_t{0}) <= last_tick; });
@@ -44,7 +44,7 @@ class StatsLogAction : public TickAction {
     }
     for (const auto& [name, value] : tick.means) line[name] = value;
     if (!line.contains("nonfinite/skipped")) line["nonfinite/skipped"] = 0;
-    std::ofstream(run.layout.stats(), std::ios::app) << line.dump() << "\n";
+    append_jsonl_lines(run.layout.stats(), {line});
   }
 };
 

@@ -42,7 +42,8 @@ Loop::Loop(Experiment& experiment, const TrainOptions& options)
   growth_ = std::make_unique<Growth>(networks_->models.schedule, config_, settings_.micro_batch);
   feed_ = std::make_unique<DataFeed>(*networks_->models.dataset, static_cast<std::uint64_t>(experiment_.seed()) + 2);
   const RunLayout layout{options_.run_dir};
-  checkpointer_ = std::make_unique<Checkpointer>(layout, *networks_, to_toml(config_, false), options_.checkpoint_fault);
+  checkpointer_ = std::make_unique<Checkpointer>(layout, *networks_, device_, to_toml(config_, false),
+                                                 options_.checkpoint_fault);
   // Every part with state of its own, listed once: saved into and loaded from each checkpoint.
   for (Stateful* part : std::vector<Stateful*>{state_.get(), feed_.get(), &precision_, growth_.get()})
     checkpointer_->add(*part);
@@ -87,9 +88,8 @@ void Loop::start() {
     }
     progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), state_->cur_nimg / 1000.0,
                                state_->cur_tick));
-  } else {
-    write_run_record(*context_);
   }
+  write_run_record(*context_, resumed);
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);  // samples at kimg 0 show the starting resolution
   for (auto& action : actions_) action->on_start(*context_, resumed);
 }

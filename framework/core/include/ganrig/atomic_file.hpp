@@ -3,6 +3,7 @@
 // temporary file beside the target (<file>.tmp-<pid>), is flushed to disk, renamed over the target,
 // and the folder is flushed. A kill at any moment leaves the previous file intact; readers never
 // see a partial one.
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -17,6 +18,22 @@ void write_atomically(const std::filesystem::path& file, const FileWriter& write
 
 // A text file, atomically.
 void write_file_atomic(const std::filesystem::path& file, const std::string& text);
+
+// A file written with POSIX calls whose every failure (a full disk, a quota, a read-only folder)
+// throws an Error naming the file and the system's reason (strerror), never an abort.
+class PosixFile {
+ public:
+  explicit PosixFile(const std::filesystem::path& file);  // created or truncated
+  ~PosixFile();
+  PosixFile(const PosixFile&) = delete;
+  PosixFile& operator=(const PosixFile&) = delete;
+  void write(const void* data, std::size_t size);
+  void close();  // flushes to disk; errors reported late by the file system surface here
+
+ private:
+  std::filesystem::path file_;
+  int fd_ = -1;
+};
 
 // Removes the temporaries (<name>.tmp-<pid>) in `folder` left by processes that no longer run (a
 // kill, a full disk); returns how many. Those of a live process are kept.

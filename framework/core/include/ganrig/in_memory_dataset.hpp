@@ -22,6 +22,11 @@ class InMemoryDataset : public Dataset {
     xflip_ = xflip;
     description_ = std::move(description);
   }
+  // A dry run (dry_run.hpp) reads no images: an empty dataset of the shape the networks are built for.
+  void hold_shape(std::int64_t channels, std::int64_t resolution, const std::string& description) {
+    hold(torch::empty({0, channels, resolution, resolution}, torch::kUInt8), false,
+         description + " (dry run: no images read)");
+  }
 
  private:
   torch::Tensor images_;

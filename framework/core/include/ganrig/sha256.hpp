@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace ganrig {
@@ -8,4 +9,19 @@ namespace ganrig {
 std::string sha256_file(const std::filesystem::path& file);
 std::string sha256_text(const std::string& text);
 std::string sha256_bytes(const void* data, std::size_t size);
+
+// Incremental sha256: large files are hashed while they are written or read, in one pass.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* data, std::size_t size);
+  std::string hex();  // the digest of everything given; call once
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 }  // namespace ganrig

@@ -1,5 +1,6 @@
 #pragma once
 // Small text helpers used in error messages.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 std::string join(const std::vector<std::string>& items, const std::string& separator);
 
 // " (did you mean 'x'?)" or "".
+// `text` as quoted in a message: whole when short, else its start and its length, so a 20 MB value
+// never floods a terminal or a log.
+std::string shorten(const std::string& text, std::size_t max = 60);
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace ganrig

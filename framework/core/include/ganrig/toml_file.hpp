@@ -16,14 +16,21 @@ inline std::string toml_where(const std::filesystem::path& file, const toml::nod
   return fmt::format("{}:{}:{}", file.string(), node.source().begin.line, node.source().begin.column);
 }
 
-// Parses `file`; a syntax error is a ConfigError at its file:line:col.
+// A ConfigError at the position of the first key longer than 128 characters or node nested more
+// than 32 levels deep (what no real config has and what would exhaust the stack later).
+void check_toml_bounds(toml::table& root, const std::string& file);
+
+// Parses `file`; a syntax error or a bound exceeded is a ConfigError at its file:line:col.
 inline toml::table read_toml_file(const std::filesystem::path& file) {
+  toml::table root;
   try {
-    return toml::parse_file(file.string());
+    root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     throw ConfigError(fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line, e.source().begin.column,
                                   e.description()));
   }
+  check_toml_bounds(root, file.string());
+  return root;
 }
 
 }  // namespace ganrig

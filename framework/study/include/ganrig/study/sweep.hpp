@@ -49,9 +49,14 @@ struct Sweep {
 Sweep read_sweep(const std::filesystem::path& file);
 
 // A SLURM job-array script: one array task per run, each a `ganrig train` command line.
-std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const std::filesystem::path& run_root);
+// `plugin_paths` (the sweep's --plugin-path) are passed on to every task, made absolute.
+std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const std::filesystem::path& run_root,
+                         const std::vector<std::filesystem::path>& plugin_paths = {});
 
 // The `ganrig train` arguments of one run (a new run; resuming uses the run folder instead).
-std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run, const std::filesystem::path& run_root);
+std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run, const std::filesystem::path& run_root,
+                                         const std::vector<std::filesystem::path>& plugin_paths = {});
+// "--plugin-path ABSOLUTE" for each, so a child started elsewhere loads the same plugins.
+std::vector<std::string> plugin_path_arguments(const std::vector<std::filesystem::path>& plugin_paths);
 
 }  // namespace ganrig::study

@@ -17,7 +17,9 @@ namespace ganrig {
 class Checkpointer {
  public:
   using FaultHook = std::function<void(const std::filesystem::path&)>;  // tests: a kill before the rename
-  Checkpointer(RunLayout layout, Networks& networks, std::string config_text, FaultHook fault = {});
+  // Checkpoints are read onto `device` (the run's), whatever device wrote them.
+  Checkpointer(RunLayout layout, Networks& networks, torch::Device device, std::string config_text,
+               FaultHook fault = {});
 
   // A part whose state goes into every checkpoint (call before the first write or resume).
   void add(Stateful& part) { parts_.push_back(&part); }
@@ -40,6 +42,7 @@ class Checkpointer {
 
   RunLayout layout_;
   Networks& networks_;
+  torch::Device device_;
   std::string config_text_;
   FaultHook fault_;
   std::vector<Stateful*> parts_;

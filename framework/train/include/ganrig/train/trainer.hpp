@@ -53,6 +53,10 @@ struct BenchResult {
 BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations,
                   std::int64_t profile_iterations = 0);
 
+// config.resolved.toml: the first file of a new run folder, written as soon as the folder exists,
+// so a folder killed at any later moment can be resumed or restarted (`ganrig train RUN`).
+void write_resolved_config(const std::filesystem::path& run_dir, const Config& config);
+
 // The torch device named by [exec] device.
 torch::Device resolve_device(const std::string& name);
 
