@@ -26,6 +26,7 @@ done
 packages=(
   build-essential cmake pkg-config ccache git
   libtorch-dev                    # LibTorch 1.13.1 (CPU)
+  libgloo-dev                     # headers of Gloo, c10d's CPU backend inside LibTorch (docs/distributed.md)
   libopenblas0-pthread            # BLAS for LibTorch's matrix products (the reference BLAS is ~16x slower)
   libjemalloc-dev                 # the training process's allocator (tools/bench/README.md)
   libboost-dev                    # Boost.DLL (header-only with std::filesystem)

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <iostream>
 #include <map>
+#include <unistd.h>
 #include <sstream>
 
 #include "ganrig/child_process.hpp"
@@ -22,12 +23,12 @@
 #include "ganrig/run_dir.hpp"
 #include "ganrig/run_lock.hpp"
 #include "ganrig/train/trainer.hpp"
+#include "ganrig/train/world.hpp"
+#include "launch.hpp"
 
 namespace fs = std::filesystem;
 
 namespace ganrig::cli {
-
-namespace {
 
 ExperimentOptions experiment_options(const std::string& file, const CommonOptions& common) {
   ExperimentOptions options;
@@ -37,15 +38,7 @@ ExperimentOptions experiment_options(const std::string& file, const CommonOption
   return options;
 }
 
-void print_parameter_counts(const Models& models) {
-  const auto counts = count_parameters(models);
-  const auto shape = models.dataset->shape();
-  std::cout << fmt::format(
-      "# dataset: {} ({} images, {}x{}x{})\n"
-      "# parameters: G {}  |  D trainable {}  |  D frozen {}\n",
-      models.dataset->description(), models.dataset->size(), shape.channels, shape.resolution, shape.resolution,
-      counts.generator, counts.discriminator_trainable, counts.discriminator_frozen);
-}
+namespace {
 
 std::string markdown_escape(std::string text) {
   std::string out;
@@ -75,77 +68,7 @@ std::string plugin_name_of(const Registry& registry, const std::string& file) {
   return file == "<core>" ? "core" : fs::path(file).filename().string();
 }
 
-// The networks built without data or weights: the resolved config, the parameter counts and what a
-// real run would still need.
-int dry_run(Experiment& experiment) {
-  DryRun dry;
-  std::cout << to_toml(experiment.config, true);
-  const Models models = build_models(experiment);
-  std::cout << "\n";
-  print_parameter_counts(models);
-  const auto missing = DryRun::missing();
-  std::cout << (missing.empty() ? "# a real run has everything it needs\n" : "# a real run still needs:\n");
-  for (const auto& m : missing) std::cout << "#   " << m << "\n";
-  return 0;
-}
-
-void warn(const std::string& message) { std::cerr << "warning: " << message << "\n"; }
-
-// `ganrig train RUN`: resume from the newest intact checkpoint, or (killed before its first)
-// start the run again from the beginning in place, with the same seed.
-void plan_in_place(const fs::path& run_dir, TrainOptions& options) {
-  const fs::path latest = newest_intact_checkpoint(run_dir, warn);
-  if (latest.empty()) {
-    std::cout << fmt::format("{} has no checkpoint yet (its process stopped before the first one); starting it "
-                             "again from the beginning, in place, with the same seed\n",
-                             run_dir.string());
-    return;
-  }
-  options.resume_from = latest;
-}
-
-fs::path checkpoint_to_resume(const std::string& resume) {
-  fs::path from = resume;
-  if (fs::is_directory(from)) from = newest_intact_checkpoint(from, warn);
-  if (from.empty() || !fs::exists(from)) throw Error(fmt::format("--resume {}: no checkpoint there", resume));
-  return from;
-}
-
 }  // namespace
-
-int train(const TrainCommand& command) {
-  TrainOptions options;
-  options.force = command.force;
-  options.stop_after_ticks = command.stop_after_ticks;
-  options.command_line = command.command_line;
-  fs::path experiment_file = command.target;
-  const bool in_place = fs::is_directory(command.target);
-  if (in_place) {
-    if (!is_run_dir(command.target))
-      throw Error(fmt::format("{} is a folder without config.resolved.toml, so not a run folder (a process stopped "
-                              "while creating it trains nothing); start a new run from the experiment file",
-                              command.target));
-    options.run_dir = command.target;
-    experiment_file = options.run_dir / "config.resolved.toml";
-  }
-  auto experiment = load_experiment(experiment_options(experiment_file.string(), command.common));
-  if (command.dry_run) return dry_run(*experiment);
-  std::unique_ptr<RunLock> lock;
-  if (in_place) {
-    lock = std::make_unique<RunLock>(options.run_dir);
-    plan_in_place(options.run_dir, options);
-  } else {
-    if (!command.resume.empty()) options.resume_from = checkpoint_to_resume(command.resume);
-    const std::string desc = command.desc.empty() ? describe_overrides(command.common.overrides) : command.desc;
-    options.run_dir = create_run_dir(command.run_root, experiment->name(), desc);
-    lock = std::make_unique<RunLock>(options.run_dir);
-    write_resolved_config(options.run_dir, experiment->config);  // from here on, `ganrig train RUN` works
-  }
-  const TrainResult result = train(*experiment, options);
-  std::cout << fmt::format("samples: {}\nstats:   {}\nlatest checkpoint: {}\n", (options.run_dir / "samples").string(),
-                           (options.run_dir / "stats.jsonl").string(), result.last_checkpoint.string());
-  return result.stopped_by_signal ? 128 + result.stopped_by_signal : 0;  // the shell's convention: 130, 143
-}
 
 int config(const std::string& file, const CommonOptions& common) {
   auto experiment = load_experiment(experiment_options(file, common));
@@ -268,6 +191,13 @@ int docs(const std::string& check_file) {
 
 namespace {
 
+// "name" alone, or "name x2 proc" for a group of processes.
+std::string experiment_label(const nlohmann::json& row) {
+  const int nproc = row.value("nproc", 1);
+  const std::string name = row["experiment"].get<std::string>();
+  return nproc > 1 ? fmt::format("{} x{} proc", name, nproc) : name;
+}
+
 nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
   return {{"experiment", name},
           {"params_g", r.parameters.generator},
@@ -285,36 +215,87 @@ nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// One experiment in this process (or as one rank of a group): one JSON line, printed by rank 0.
+int bench_here(const BenchCommand& command) {
+  if (command.experiments.size() != 1) throw Error("bench --json takes exactly one experiment");
+  auto experiment = load_experiment(experiment_options(command.experiments[0], command.common));
+  std::unique_ptr<World> world;
+  if (const auto spec = world_from_environment())  // a group, even of one (RANK=0 WORLD_SIZE=1: c10d's cost)
+    world = join_world(*spec, join_options(experiment->config, *spec));
+  const BenchResult r = ganrig::bench(*experiment, command.warmup, command.iterations,
+                                      command.profile ? command.profile_iterations : 0, world.get());
+  if (world && !world->is_main()) return 0;
+  if (command.profile) std::cout << r.profile;
+  nlohmann::json line = bench_json(r, experiment->name());
+  line["nproc"] = world ? world->size() : 1;
+  std::cout << "BENCH " << line.dump() << std::endl;
+  return 0;
+}
+
+// What a bench child printed: its JSON line (and the profile before it).
+nlohmann::json bench_line(const std::string& file, const std::string& output, bool profile) {
+  const auto at = output.find("BENCH ");
+  if (at == std::string::npos) throw Error(fmt::format("bench of {} printed no result:\n{}", file, output));
+  if (profile) std::cout << file << "\n" << output.substr(0, at);
+  return nlohmann::json::parse(output.substr(at + 6, output.find('\n', at) - at - 6));
+}
+
+// `nproc` processes of one experiment, started as --nproc starts them; rank 0's figures.
+nlohmann::json bench_group(const std::vector<std::string>& args, const std::string& file, int nproc, bool profile) {
+  LaunchOptions launch;
+  launch.nproc = nproc;
+  launch.log_dir = fs::temp_directory_path() / fmt::format("ganrig-bench-{}", getpid());
+  launch.show_rank0 = false;
+  const int code = launch_workers(args, launch);
+  std::ifstream in(launch.log_dir / "rank-0.log");
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ignored;
+  fs::remove_all(launch.log_dir, ignored);
+  if (code != 0) throw Error(fmt::format("bench of {} with {} processes failed (exit {})", file, nproc, code));
+  return bench_line(file, output, profile);
+}
+
+// The command line of one bench child: one experiment, one JSON line.
+std::vector<std::string> bench_child_args(const BenchCommand& command, const std::string& file) {
+  std::vector<std::string> args = {self_executable().string(), "bench", "--json", file, "--iterations",
+                                   std::to_string(command.iterations), "--warmup", std::to_string(command.warmup)};
+  if (command.profile) args.insert(args.end(), {"--profile", "--profile-iterations", std::to_string(command.profile_iterations)});
+  for (const auto& s : command.common.overrides) args.insert(args.end(), {"--set", s});
+  for (const auto& p : command.common.plugin_paths) args.insert(args.end(), {"--plugin-path", p.string()});
+  return args;
+}
+
+}  // namespace
+
 int bench(const BenchCommand& command) {
-  if (command.json) {
+  const bool group = command.nproc.size() == 1 && command.nproc[0] > 1;
+  if (command.json && group && !world_from_environment()) {  // `--json --nproc N`: the group's line (scripts)
     if (command.experiments.size() != 1) throw Error("bench --json takes exactly one experiment");
-    auto experiment = load_experiment(experiment_options(command.experiments[0], command.common));
-    const BenchResult r = ganrig::bench(*experiment, command.warmup, command.iterations,
-                                        command.profile ? command.profile_iterations : 0);
-    if (command.profile) std::cout << r.profile;
-    std::cout << "BENCH " << bench_json(r, experiment->name()).dump() << std::endl;
+    const std::string& file = command.experiments[0];
+    std::cout << "BENCH " << bench_group(bench_child_args(command, file), file, command.nproc[0], command.profile).dump()
+              << std::endl;
     return 0;
   }
-  // Each experiment runs in its own process, so peak memory is its own.
+  if (command.json) return bench_here(command);
+  // Each experiment runs in its own process(es), so peak memory is its own.
   std::vector<nlohmann::json> rows;
-  for (const auto& file : command.experiments) {
-    std::vector<std::string> args = {self_executable().string(), "bench", "--json", file, "--iterations",
-                                     std::to_string(command.iterations), "--warmup", std::to_string(command.warmup)};
-    if (command.profile) args.insert(args.end(), {"--profile", "--profile-iterations", std::to_string(command.profile_iterations)});
-    for (const auto& s : command.common.overrides) args.insert(args.end(), {"--set", s});
-    for (const auto& p : command.common.plugin_paths) args.insert(args.end(), {"--plugin-path", p.string()});
-    std::cerr << "bench: " << file << " (" << command.warmup << " warm-up + " << command.iterations
-              << " timed iterations)" << std::endl;
-    ProcessOptions options;
-    options.stderr_to = ProcessOptions::Stderr::capture;
-    const ProcessResult child = run_process(args, options);
-    const std::string& output = child.output;
-    if (child.exit_code != 0) throw Error(fmt::format("bench of {} failed:\n{}", file, output));
-    const auto at = output.find("BENCH ");
-    if (at == std::string::npos) throw Error(fmt::format("bench of {} printed no result:\n{}", file, output));
-    if (command.profile) std::cout << file << "\n" << output.substr(0, at);
-    rows.push_back(nlohmann::json::parse(output.substr(at + 6, output.find('\n', at) - at - 6)));
-  }
+  for (const auto& file : command.experiments)
+    for (const int nproc : command.nproc) {
+      const std::vector<std::string> args = bench_child_args(command, file);
+      std::cerr << "bench: " << file << (nproc > 1 ? fmt::format(" with {} processes", nproc) : std::string()) << " ("
+                << command.warmup << " warm-up + " << command.iterations << " timed iterations)" << std::endl;
+      if (nproc > 1) {
+        rows.push_back(bench_group(args, file, nproc, command.profile));
+        continue;
+      }
+      ProcessOptions options;
+      options.stderr_to = ProcessOptions::Stderr::capture;
+      const ProcessResult child = run_process(args, options);
+      if (child.exit_code != 0) throw Error(fmt::format("bench of {} failed:\n{}", file, child.output));
+      rows.push_back(bench_line(file, child.output, command.profile));
+    }
   const bool cuda = std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r["peak_cuda_mib"].template get<double>() > 0; });
   std::cout << fmt::format("{:<28} {:>11} {:>13} {:>10} {:>6} {:>9} {:>7} {:>12}{}   vs first\n", "experiment", "G params",
                            "D trainable", "D frozen", "batch", "sec/iter", "img/s", "peak RSS MiB",
@@ -324,7 +305,7 @@ int bench(const BenchCommand& command) {
     const double memory = cuda ? r["peak_cuda_mib"].get<double>() : r["peak_rss_mib"].get<double>();
     const double memory0 = cuda ? first["peak_cuda_mib"].get<double>() : first["peak_rss_mib"].get<double>();
     std::cout << fmt::format("{:<28} {:>11} {:>13} {:>10} {:>6} {:>9.3f} {:>7.2f} {:>12.0f}{}   time {:+.1f}%, memory {:+.1f}%\n",
-                             r["experiment"].get<std::string>(), r["params_g"].get<std::int64_t>(),
+                             experiment_label(r), r["params_g"].get<std::int64_t>(),
                              r["params_d_trainable"].get<std::int64_t>(), r["params_d_frozen"].get<std::int64_t>(),
                              r["batch"].get<std::int64_t>(), r["sec_per_iter"].get<double>(), r["img_per_sec"].get<double>(),
                              r["peak_rss_mib"].get<double>(),
@@ -332,8 +313,10 @@ int bench(const BenchCommand& command) {
                              100.0 * (r["sec_per_iter"].get<double>() / first["sec_per_iter"].get<double>() - 1.0),
                              100.0 * (memory / memory0 - 1.0));
   }
-  std::cout << fmt::format("device {}, {} threads\n", rows.front()["device"].get<std::string>(),
-                           rows.front()["threads"].get<int>());
+  for (const auto& r : rows)
+    if (&r == &rows.front() || r["threads"] != rows.front()["threads"] || r["device"] != rows.front()["device"])
+      std::cout << fmt::format("{}: device {}, {} threads per process\n", experiment_label(r),
+                               r["device"].get<std::string>(), r["threads"].get<int>());
   return 0;
 }
 

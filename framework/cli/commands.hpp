@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+namespace ganrig {
+struct ExperimentOptions;
+}
+
 namespace ganrig::cli {
 
 struct CommonOptions {
@@ -21,7 +25,12 @@ struct TrainCommand {
   std::string desc;
   std::int64_t stop_after_ticks = 0;
   std::string command_line;
+  std::int64_t nproc = 0;   // > 1: start this many ranks here and supervise them (launch.hpp)
+  bool debug_sync = false;  // compare parameter hashes across ranks every tick
 };
+
+// The loader's options for an experiment file with --set and --plugin-path.
+ExperimentOptions experiment_options(const std::string& file, const CommonOptions& common);
 
 int train(const TrainCommand& command);
 int config(const std::string& file, const CommonOptions& common);
@@ -40,6 +49,7 @@ struct BenchCommand {
   bool json = false;  // one experiment, in this process, one JSON line (used by the table mode)
   bool profile = false;               // time per phase and top operators after the timed iterations
   std::int64_t profile_iterations = 2;
+  std::vector<int> nproc = {1};  // a row per experiment and process count (--nproc 1,2)
 };
 int bench(const BenchCommand& command);
 
@@ -59,6 +69,7 @@ struct SweepCommand {
   std::int64_t index = -1;  // only this run (SLURM array tasks)
   bool list = false;
   std::string emit;         // "slurm"
+  int nodes = 1, gpus_per_node = 1;  // --emit slurm: the ranks of each run
   CommonOptions common;
 };
 int sweep(const SweepCommand& command);

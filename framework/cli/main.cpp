@@ -65,6 +65,12 @@ void add_experiment_commands(CLI::App& app, Cli& c) {
   train->add_option("--desc", c.train.desc, "Run folder suffix (default: derived from --set)");
   train->add_option("--stop-after-ticks", c.train.stop_after_ticks,
                     "Stop with a checkpoint after N ticks (for time-limited jobs); resume later");
+  train->add_option("--nproc", c.train.nproc,
+                    "Train with N processes on this machine (data parallel, c10d; one per GPU, or CPU processes "
+                    "sharing the cores); see docs/distributed.md")
+      ->check(CLI::PositiveNumber);
+  train->add_flag("--debug-sync", c.train.debug_sync,
+                  "In a group of processes, compare the parameters' hashes across ranks at every tick");
   c.actions.emplace_back(train, [&c] { return ganrig::cli::train(c.train); });
 
   auto* config = app.add_subcommand("config", "Print the resolved config with the origin of every key");
@@ -98,6 +104,11 @@ void add_measure_commands(CLI::App& app, Cli& c) {
   bench->add_option("--iterations", b.iterations, "Timed iterations (default 5)");
   bench->add_option("--warmup", b.warmup, "Untimed iterations first (default 2)");
   bench->add_flag("--json", b.json, "One experiment in this process, printed as one JSON line");
+  bench->add_option("--nproc", b.nproc,
+                    "Process counts to time each experiment with, e.g. 1,2 (a group as train --nproc starts it; the "
+                    "global batch is shared)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
   bench->add_flag("--profile", b.profile,
                   "Then profile more iterations: time per phase (G/D forward, backward, optimizer, EMA, data, "
                   "augment + resize, projector) and the top operators (LibTorch's autograd profiler)");
@@ -123,6 +134,10 @@ void add_study_commands(CLI::App& app, Cli& c) {
   sweep->add_option("--index", c.sweep.index, "Only run number N (SLURM array tasks)");
   sweep->add_flag("--list", c.sweep.list, "List the runs and their state, run nothing");
   sweep->add_option("--emit", c.sweep.emit, "Write a job script instead of running: slurm");
+  sweep->add_option("--nodes", c.sweep.nodes, "--emit slurm: nodes per run (each run a data-parallel group)")
+      ->check(CLI::PositiveNumber);
+  sweep->add_option("--gpus-per-node", c.sweep.gpus_per_node, "--emit slurm: GPUs (ranks) per node")
+      ->check(CLI::PositiveNumber);
   sweep->add_option("--plugin-path", c.sweep.common.plugin_paths, "Extra plugin file or folder (repeatable)");
   c.actions.emplace_back(sweep, [&c] { return ganrig::cli::sweep(c.sweep); });
 

@@ -17,6 +17,7 @@
 #include "ganrig/study/run_index.hpp"
 #include "ganrig/study/sweep.hpp"
 #include "ganrig/train/experiment.hpp"
+#include "ganrig/train/world.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,18 +52,15 @@ pid_t spawn(std::vector<std::string> args, const fs::path& log) {
   return spawn_process(args, log);
 }
 
-}  // namespace
-
-int sweep(const SweepCommand& command) {
-  const study::Sweep s = study::read_sweep(command.file);
-  const fs::path root = command.run_root;
+// Every run is loaded and validated before any starts (a bad axis stops the sweep here), and
+// matched with its folder under `root` to know whether it is new, interrupted or finished.
+std::vector<PlannedRun> plan_runs(const study::Sweep& s, const fs::path& root, const std::vector<fs::path>& plugin_paths) {
   std::vector<PlannedRun> plan;
-  // Every run is loaded and validated before any starts: a bad axis stops the sweep here.
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     ExperimentOptions options;
     options.file = s.base;
     options.overrides = s.runs[i].overrides;
-    options.plugin_paths = command.common.plugin_paths;
+    options.plugin_paths = plugin_paths;
     std::unique_ptr<Experiment> experiment;
     try {
       experiment = load_experiment(options);
@@ -76,10 +74,19 @@ int sweep(const SweepCommand& command) {
     }
     plan.push_back(p);
   }
+  return plan;
+}
+
+}  // namespace
+
+int sweep(const SweepCommand& command) {
+  const study::Sweep s = study::read_sweep(command.file);
+  const fs::path root = command.run_root;
+  const std::vector<PlannedRun> plan = plan_runs(s, root, command.common.plugin_paths);
   if (command.emit == "slurm") {
     std::error_code error;
     std::cout << study::slurm_script(s, fs::read_symlink("/proc/self/exe", error).string(), root,
-                                     command.common.plugin_paths);
+                                     command.common.plugin_paths, {command.nodes, command.gpus_per_node});
     return 0;
   }
   if (!command.emit.empty()) throw ConfigError(fmt::format("--emit {}: expected slurm", command.emit));
@@ -100,15 +107,20 @@ int sweep(const SweepCommand& command) {
   int failures = 0;
   std::size_t next = 0;
   const fs::path logs = root / "sweeps" / s.file.stem();
+  // Under srun a run is a group of ranks: rank 0 creates or resumes it, the others start as a new
+  // run does and take rank 0's folder and checkpoint at the rendezvous (train_command.cpp).
+  const auto world = world_from_environment();
+  const int rank = world ? world->rank : 0;
+  const std::string log_suffix = rank > 0 ? fmt::format(".rank-{}.log", rank) : ".log";
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<std::int64_t>(running.size()) < std::max<std::int64_t>(1, command.jobs)) {
       const PlannedRun& p = *todo[next++];
       std::vector<std::string> args = study::train_arguments(s, s.runs[p.index], root, command.common.plugin_paths);
-      if (p.state == "interrupted") {
+      if (p.state == "interrupted" && rank == 0) {
         args = {"train", p.existing.string()};
         for (const auto& a : study::plugin_path_arguments(command.common.plugin_paths)) args.push_back(a);
       }
-      const fs::path log = logs / (s.runs[p.index].desc + ".log");
+      const fs::path log = logs / (s.runs[p.index].desc + log_suffix);
       running[spawn(args, log)] = &p;
       std::cout << fmt::format("started {} ({}): log {}\n", s.runs[p.index].desc,
                                p.state == "interrupted" ? "resuming" : "new", log.string())
@@ -123,7 +135,7 @@ int sweep(const SweepCommand& command) {
     failures += ok ? 0 : 1;
     std::cout << fmt::format("{} {}{}\n", ok ? "finished" : "FAILED", s.runs[p.index].desc,
                              ok ? "" : fmt::format(" (exit {}; see {})", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                                                   (logs / (s.runs[p.index].desc + ".log")).string()))
+                                                   (logs / (s.runs[p.index].desc + log_suffix)).string()))
               << std::flush;
   }
   std::cout << fmt::format("sweep done: {} run, {} skipped as finished, {} failed\n", todo.size(),

@@ -120,3 +120,28 @@ TEST_CASE("dividing the output instead of the weight by sigma changes nothing bu
     CHECK(torch::allclose(grads[1], expected_grads[1], 1e-4, 1e-6));
   }
 }
+
+TEST_CASE("inside an optimisation step each module iterates once, at its first forward", "[spectral_norm]") {
+  auto layer = one_by_one();
+  const auto w = torch::tensor({3.0f, 0.0f, 0.0f, 1.0f}).view({2, 2});
+  set_buffers(layer, w, torch::tensor({1.0f, 1.0f}) / std::sqrt(2.0f));
+  layer->train();
+  const auto x = torch::eye(2).view({2, 2, 1, 1});
+  torch::Tensor after_first, first_out, second_out;
+  {
+    SpectralNormStep step;
+    first_out = layer->forward(x);
+    after_first = layer->named_buffers()["weight_u"].clone();
+    second_out = layer->forward(x);  // a second micro-batch of the same step: same u, same sigma
+    CHECK(torch::equal(layer->named_buffers()["weight_u"], after_first));
+    CHECK(torch::equal(first_out, second_out));
+  }
+  {
+    SpectralNormStep next;  // the next step iterates again
+    layer->forward(x);
+    CHECK_FALSE(torch::equal(layer->named_buffers()["weight_u"], after_first));
+  }
+  const auto before = layer->named_buffers()["weight_u"].clone();
+  layer->forward(x);  // outside a step: PyTorch's behaviour, every forward iterates
+  CHECK_FALSE(torch::equal(layer->named_buffers()["weight_u"], before));
+}

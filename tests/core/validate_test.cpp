@@ -164,6 +164,8 @@ TEST_CASE("a 20 MB value is quoted by its start and length", "[validate]") {
     FAIL("accepted");
   } catch (const ConfigError& e) {
     CHECK_THAT(e.what(), Contains("--set #1") && Contains("(20971520 characters)"));
-    CHECK(std::string(e.what()).size() < 1000);
+    // Bounded whatever the build folder's depth: the value is cut, and the plugin list names each folder once.
+    CHECK(std::string(e.what()).find(std::string(200, 'x')) == std::string::npos);
+    CHECK(std::string(e.what()).size() < 2000);
   }
 }

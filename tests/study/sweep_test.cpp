@@ -51,6 +51,13 @@ TEST_CASE("the SLURM script of a 2x2 grid has one array task per run", "[study]"
   const std::string absolute = std::filesystem::absolute("my_plugins").string();
   CHECK_THAT(with_plugins, Contains("--plugin-path " + absolute + " --index") &&
                                Contains("--run-root /scratch/runs --plugin-path " + absolute));
+  // Several GPUs per run: srun starts one rank per task, rank 0's host is the master.
+  const std::string group = study::slurm_script(s, "/opt/ganrig/bin/ganrig", "/scratch/runs", {}, {2, 4});
+  CHECK_THAT(group, Contains("#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n#SBATCH --gpus-per-node=4") &&
+                        Contains("export MASTER_ADDR=$(scontrol show hostnames") &&
+                        Contains("exec srun --kill-on-bad-exit=1 /opt/ganrig/bin/ganrig sweep"));
+  CHECK_THAT(group, !Contains("--gres=gpu:1"));
+  CHECK_THAT(script, !Contains("srun") && Contains("--gres=gpu:1"));
   const auto args = study::train_arguments(s, s.runs[0], "runs", {"my_plugins"});
   CHECK(args[args.size() - 2] == "--plugin-path");
   CHECK(args.back() == absolute);

@@ -1,6 +1,7 @@
 #include "ganrig/child_process.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,13 +61,16 @@ ProcessResult run_process(const std::vector<std::string>& args, const ProcessOpt
   return result;
 }
 
-pid_t spawn_process(const std::vector<std::string>& args, const fs::path& log) {
+pid_t spawn_process(const std::vector<std::string>& args, const fs::path& log, const SpawnOptions& options) {
   fs::create_directories(log.parent_path());
   const pid_t pid = fork();
   if (pid < 0) throw Error("cannot start " + args.at(0));
   if (pid == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) redirect(fd, {1, 2});
+    for (const auto& variable : options.environment) putenv(const_cast<char*>(variable.c_str()));  // the child's copy
+    if (options.own_process_group) setpgid(0, 0);
+    if (options.parent_death_signal) prctl(PR_SET_PDEATHSIG, options.parent_death_signal);
     auto argv = argv_of(args);
     execv(argv[0], argv.data());
     _exit(127);

@@ -67,6 +67,13 @@ Schema exec_schema() {
   s.boolean("cudnn_benchmark", true, "Let cuDNN time its convolution algorithms once per shape (as the official code).");
   s.string("progress", "auto", "Progress output: a live line on a terminal, plain lines otherwise.")
       .one_of({"auto", "live", "lines"});
+  s.string("backend", "auto",
+           "torch.distributed (c10d) backend of a group of processes (--nproc, torchrun, srun): \"auto\" (NCCL on "
+           "CUDA when built with it, else Gloo), \"gloo\" or \"nccl\". See docs/distributed.md.")
+      .one_of({"auto", "gloo", "nccl"});
+  s.integer("timeout_s", 1800,
+            "Seconds a rank waits for the rendezvous and for each collective before it stops with an error.")
+      .range(1, 86400);
   s.component("sample_format", "image_sink", "png",
               "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
   return s;

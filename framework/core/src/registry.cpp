@@ -1,11 +1,30 @@
 #include "ganrig/registry.hpp"
 
+#include <filesystem>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "ganrig/error.hpp"
 #include "ganrig/text.hpp"
 
 namespace ganrig {
+namespace {
+
+// "DIR/{a.so, b.so}" per folder: the message stays short however deep the build folder is.
+std::string plugin_files_by_folder(const std::vector<PluginRecord>& plugins) {
+  if (plugins.empty()) return "(none)";
+  std::map<std::string, std::vector<std::string>> by_folder;
+  for (const auto& p : plugins) {
+    const std::filesystem::path file(p.file);
+    by_folder[file.parent_path().string()].push_back(file.filename().string());
+  }
+  std::vector<std::string> groups;
+  for (const auto& [folder, names] : by_folder) groups.push_back(shorten(folder, 200) + "/{" + join(names, ", ") + "}");
+  return join(groups, "; ");
+}
+
+}  // namespace
 
 void Registry::add_erased(const std::string& kind, const std::string& name, const std::string& doc,
                           Schema schema, ErasedBuilder builder) {
@@ -27,12 +46,9 @@ const ComponentEntry* Registry::find(const std::string& kind, const std::string&
 const ComponentEntry& Registry::get(const std::string& kind, const std::string& name, const Origin& where) const {
   if (const ComponentEntry* e = find(kind, name)) return *e;
   const auto known = names(kind);
-  std::vector<std::string> files;
-  for (const auto& p : plugins_) files.push_back(p.file);
   throw ConfigError(fmt::format("{}: unknown {} '{}'{}; known {} names: {}; loaded plugins: {}", where.location(),
                                 kind, shorten(name), did_you_mean(name, known), kind,
-                                known.empty() ? "(none)" : join(known, ", "),
-                                files.empty() ? "(none)" : join(files, ", ")));
+                                known.empty() ? "(none)" : join(known, ", "), plugin_files_by_folder(plugins_)));
 }
 
 std::vector<std::string> Registry::names(const std::string& kind) const {

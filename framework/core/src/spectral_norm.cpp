@@ -1,5 +1,6 @@
 #include "ganrig/spectral_norm.hpp"
 
+#include <atomic>
 #include <cmath>
 
 namespace ganrig {
@@ -8,7 +9,14 @@ namespace {
 torch::Tensor normalize(const torch::Tensor& x, double eps) {
   return x / x.norm().clamp_min(eps);
 }
+
+thread_local std::uint64_t open_step = 0;
+std::atomic<std::uint64_t> steps_opened{0};
 }  // namespace
+
+SpectralNormStep::SpectralNormStep() { open_step = ++steps_opened; }
+SpectralNormStep::~SpectralNormStep() { open_step = 0; }
+std::uint64_t SpectralNormStep::current() { return open_step; }
 
 SpectralNorm::SpectralNorm(torch::nn::Module& owner, const torch::Tensor& weight_orig, std::int64_t dim,
                            int power_iterations, double eps)
@@ -35,7 +43,9 @@ torch::Tensor SpectralNorm::sigma(const torch::Tensor& weight_orig, bool trainin
   const torch::Tensor w = matrix(weight_orig);
   torch::Tensor u = u_, v = v_;
   if (training && power_iterations_ > 0) {
-    {
+    const std::uint64_t step = SpectralNormStep::current();
+    if (step == 0 || iterated_in_step_ != step) {
+      iterated_in_step_ = step;
       torch::NoGradGuard no_grad;
       for (int i = 0; i < power_iterations_; ++i) {
         v_.copy_(normalize(torch::mv(w.t(), u_), eps_));

@@ -82,13 +82,15 @@ std::map<std::string, std::string> Evaluator::detector_weights() const {
 // Detector features of the generated images (and, the first time, of the reals), per detector;
 // `seconds` gets the time each detector took.
 std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& generator, const EvalProgress& progress,
-                                                                   std::map<std::string, double>& seconds) {
+                                                                   std::map<std::string, double>& seconds,
+                                                                   const SharedGeneration* shared) {
   using Clock = std::chrono::steady_clock;
   const std::int64_t resolution = dataset_.shape().resolution;
   std::map<std::string, torch::Tensor> fake_features;
   for (auto& [name, state] : detectors_) {
     const auto start = Clock::now();
-    if (!state->real_ready) {
+    const bool compares = !shared || shared->rank == 0;  // only rank 0 needs the real features
+    if (compares && !state->real_ready) {
       state->real = real_features(dataset_, *state->detector, name, settings_.max_real, settings_.cache_folder,
                                   settings_.batch, [&](std::int64_t done, std::int64_t total) {
                                     if (progress) progress(fmt::format("eval {}: real features {}/{}", name, done, total));
@@ -97,30 +99,40 @@ std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& ge
     }
     // The same latents at every evaluation, from their own stream (training RNG untouched).
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings_.seed);
+    // A group shares the batches when each rank gets at least one: rank r takes [first, end).
+    const std::int64_t batches = (state->num_generated + settings_.batch - 1) / settings_.batch;
+    const bool split = shared && shared->size > 1 && batches >= shared->size;
+    const std::int64_t first = split ? batches * shared->rank / shared->size : 0;
+    const std::int64_t end = split ? batches * (shared->rank + 1) / shared->size : batches;
     std::vector<torch::Tensor> parts;
-    for (std::int64_t done = 0; done < state->num_generated; done += settings_.batch) {
+    for (std::int64_t b = 0, done = 0; done < state->num_generated; ++b, done += settings_.batch) {
       const std::int64_t n = std::min(settings_.batch, state->num_generated - done);
-      const torch::Tensor z = torch::randn({n, generator.latent_dim()}, gen).to(device_);
+      const torch::Tensor z_cpu = torch::randn({n, generator.latent_dim()}, gen);  // every latent drawn, in order
+      if (b < first || b >= end) continue;
+      const torch::Tensor z = z_cpu.to(device_);
       torch::Tensor images = generator.forward(z);
       if (images.size(2) != resolution) images = torch::upsample_nearest2d(images, {resolution, resolution});
       parts.push_back(state->detector->features(to_uint8_images(images)));
       if (progress) progress(fmt::format("eval {}: generated {}/{}", name, done + n, state->num_generated));
     }
-    fake_features[name] = torch::cat(parts);
+    fake_features[name] = split ? shared->gather(torch::cat(parts)) : torch::cat(parts);
     seconds[name] = std::chrono::duration<double>(Clock::now() - start).count();
   }
   return fake_features;
 }
 
-std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress) {
+std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress,
+                                              const SharedGeneration* shared) {
   using Clock = std::chrono::steady_clock;
   torch::NoGradGuard no_grad;
   const bool was_training = generator.is_training();
   generator.eval();
   const std::int64_t resolution = dataset_.shape().resolution;
   std::map<std::string, double> extraction_seconds;
-  std::map<std::string, torch::Tensor> fake_features = generated_features(generator, progress, extraction_seconds);
+  std::map<std::string, torch::Tensor> fake_features =
+      generated_features(generator, progress, extraction_seconds, shared);
   if (was_training) generator.train();
+  if (shared && shared->rank != 0) return {};
 
   std::vector<MetricResult> results;
   for (const auto& spec : settings_.metrics) {

@@ -194,7 +194,8 @@ std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run
 }
 
 std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const fs::path& run_root,
-                         const std::vector<fs::path>& plugin_paths) {
+                         const std::vector<fs::path>& plugin_paths, const SlurmResources& resources) {
+  const bool group = resources.nodes * resources.gpus_per_node > 1;
   std::ostringstream out;
   out << "#!/bin/bash\n"
       << "# SLURM job array for " << sweep.file.string() << ": one array task per run (" << sweep.runs.size()
@@ -203,15 +204,23 @@ std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const fs
       << "# and starts a new one otherwise, exactly as a local `ganrig sweep` does.\n"
       << "#SBATCH --job-name=" << sweep.file.stem().string() << "\n"
       << "#SBATCH --array=0-" << sweep.runs.size() - 1 << "\n"
-      << "#SBATCH --gres=gpu:1\n#SBATCH --cpus-per-task=8\n#SBATCH --time=24:00:00\n"
+      << (group ? fmt::format("#SBATCH --nodes={}\n#SBATCH --ntasks-per-node={}\n#SBATCH --gpus-per-node={}\n",
+                              resources.nodes, resources.gpus_per_node, resources.gpus_per_node)
+                : std::string("#SBATCH --gres=gpu:1\n"))
+      << "#SBATCH --cpus-per-task=8\n#SBATCH --time=24:00:00\n"
       << "#SBATCH --output=" << (run_root / "sweeps" / sweep.file.stem()).string() << "-%a.log\n\n";
   for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
     std::string line;
     for (const auto& a : train_arguments(sweep, sweep.runs[i], run_root, plugin_paths)) line += " " + shell_quote(a);
     out << "# " << i << ":" << line << "\n";
   }
-  out << "\nset -euo pipefail\n"
-      << "exec " << shell_quote(ganrig) << " sweep " << shell_quote(fs::absolute(sweep.file).string())
+  out << "\nset -euo pipefail\n";
+  if (group)  // every srun task is one rank (SLURM_PROCID); rank 0's host serves the rendezvous
+    out << "# " << resources.nodes * resources.gpus_per_node << " ranks per run: " << resources.nodes << " node(s) x "
+        << resources.gpus_per_node << " GPU(s), each rank on cuda:SLURM_LOCALID.\n"
+        << "export MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n"
+        << "export MASTER_PORT=$((29500 + SLURM_ARRAY_TASK_ID % 1000))\n";
+  out << "exec " << (group ? "srun --kill-on-bad-exit=1 " : "") << shell_quote(ganrig) << " sweep " << shell_quote(fs::absolute(sweep.file).string())
       << " --run-root " << shell_quote(fs::absolute(run_root).string());
   for (const auto& a : plugin_path_arguments(plugin_paths)) out << " " << shell_quote(a);
   out << " --index \"$SLURM_ARRAY_TASK_ID\"\n";

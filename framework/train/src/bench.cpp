@@ -7,15 +7,19 @@
 namespace ganrig {
 
 BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations,
-                  std::int64_t profile_iterations) {
+                  std::int64_t profile_iterations, World* world) {
   TrainOptions options;
   options.quiet = true;
+  options.world = world;
   Loop loop(experiment, options);
+  loop.synchronize_replicas();
   for (std::int64_t i = 0; i < warmup; ++i) loop.step();
   loop.synchronize();
+  loop.world().barrier();  // the group starts the clock together and stops it when the slowest is done
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t i = 0; i < iterations; ++i) loop.step();
   loop.synchronize();
+  loop.world().barrier();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   BenchResult r;
   r.parameters = count_parameters(loop.networks().models);

@@ -7,7 +7,7 @@ namespace ganrig {
 DataFeed::DataFeed(const Dataset& dataset, std::uint64_t seed)
     : dataset_(dataset), rng_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
-torch::Tensor DataFeed::next_uint8(std::int64_t batch) {
+torch::Tensor DataFeed::next_uint8(std::int64_t batch, std::int64_t first, std::int64_t count) {
   const std::int64_t n = dataset_.size();
   std::vector<torch::Tensor> parts;
   std::int64_t needed = batch;
@@ -21,10 +21,10 @@ torch::Tensor DataFeed::next_uint8(std::int64_t batch) {
     cursor_ += take;
     needed -= take;
   }
-  const torch::Tensor index = torch::cat(parts);
+  const torch::Tensor index = torch::cat(parts).narrow(0, first, count);
   torch::Tensor images = dataset_.images().index_select(0, index);
-  if (dataset_.xflip()) {
-    const torch::Tensor flip = (torch::rand({batch}, rng_) < 0.5).view({batch, 1, 1, 1});
+  if (dataset_.xflip()) {  // drawn for the whole batch, so the stream does not depend on the share
+    const torch::Tensor flip = (torch::rand({batch}, rng_) < 0.5).narrow(0, first, count).view({count, 1, 1, 1});
     images = torch::where(flip, images.flip({3}), images);
   }
   return images;

@@ -6,7 +6,8 @@
 //   networks.cpp    models and optimizers        growth.cpp       progressive growing applied
 //   phase.cpp       one optimisation phase       checkpointer.cpp checkpoints, resume, best.pt
 //   data_feed.cpp   real batches                 *_action.cpp     periodic work (stats, samples, ...)
-//   run_record.cpp  the files a new run starts with
+//   run_record.cpp  the files a new run starts with  world.cpp        the ranks of a data-parallel group
+// In a group every rank runs this loop on its share of each global batch; rank 0 alone writes.
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "ganrig/train/stats.hpp"
 #include "ganrig/train/tick_action.hpp"
 #include "ganrig/train/trainer.hpp"
+#include "ganrig/train/world.hpp"
 
 namespace ganrig {
 
@@ -37,17 +39,26 @@ class Loop {
   const RunState& state() const { return *state_; }
   const Precision& precision() const { return precision_; }
   const torch::Device& device() const { return device_; }
+  World& world() { return world_; }
+  // Rank 0's parameters and buffers copied to every rank, then the parameters' hashes compared.
+  void synchronize_replicas();
 
  private:
   void configure_runtime();
   void start();
-  torch::Tensor next_reals();
+  int stop_signal();                           // the same on every rank
+  std::int64_t share_of(std::int64_t batch) const;  // this rank's part of a global batch
+  torch::Tensor next_reals(std::int64_t share);
+  std::vector<torch::Tensor> replica_tensors(bool with_parameters) const;
+  void check_replicas_agree();
   void end_tick(double seconds, bool final, bool done);
 
   Experiment& experiment_;
   const TrainOptions& options_;
   const Config& config_;
   const LoopSettings settings_;
+  std::unique_ptr<World> own_world_;  // world size 1 when TrainOptions names no group
+  World& world_;
   torch::Device device_ = torch::kCPU;
   Precision precision_;
   Progress progress_;

@@ -48,8 +48,11 @@ class MetricAction : public TickAction {
     refuse_detector_seen_by_discriminator(run);
   }
 
+  bool on_every_rank() const override { return true; }  // every rank generates its part
+
   void on_start(LoopContext& run, bool resumed) override {
     (void)resumed;  // from scratch (cur_nimg 0), the lines of a killed first session go too
+    if (!run.world.is_main()) return;
     best_value_ = keep_lines_until(run.layout.metrics(), run.state.cur_nimg, best_metric_);
   }
 
@@ -72,10 +75,14 @@ class MetricAction : public TickAction {
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t nimg = run.state.cur_nimg;
     std::vector<MetricResult> results;
+    const SharedGeneration shared{run.world.rank(), run.world.size(),
+                                  [&](const torch::Tensor& rows) { return run.world.gather_rows(rows); }};
     with_forked_rng(run.device, [&] {
       results = evaluator_->evaluate(*run.networks.models.generator_ema,
-                                     [&](const std::string& status) { run.progress.live(status); });
+                                     [&](const std::string& status) { run.progress.live(status); },
+                                     run.world.size() > 1 ? &shared : nullptr);
     });
+    if (!run.world.is_main()) return;
     const bool snapshot_here = run.checkpointer.has_snapshot_at(nimg);
     for (const auto& r : results) {
       nlohmann::json line = to_json(r);

@@ -6,14 +6,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ganrig/spectral_norm.hpp"
 #include "ganrig/train/trainer.hpp"
 
 namespace ganrig {
 
 PhaseRunner::PhaseRunner(const LoopSettings& settings, Precision& precision, TickStats& stats, RunState& state,
-                         torch::Device device, const std::filesystem::path& last_checkpoint)
+                         torch::Device device, const std::filesystem::path& last_checkpoint, World& world,
+                         std::uint64_t run_seed)
     : settings_(settings), precision_(precision), stats_(stats), state_(state), device_(device),
-      last_checkpoint_(last_checkpoint) {}
+      last_checkpoint_(last_checkpoint), world_(world), run_seed_(run_seed) {}
 
 void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
                       const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
@@ -21,7 +23,19 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
   for (auto& p : frozen) p.set_requires_grad(false);
   for (auto& p : params) p.set_requires_grad(true);
   optimizer.zero_grad();
-  const torch::Tensor total = accumulate(name, real, generator, discriminator, loss);
+  torch::Tensor total;
+  {
+    SpectralNormStep spectral_norm_step;  // one power iteration per module per phase, however the batch is split
+    total = accumulate(name, real, generator, discriminator, loss);
+  }
+  if (world_.distributed()) {
+    // The loss travels with the gradients, so every rank takes the same skip decision below.
+    RECORD_FUNCTION("ganrig::" + name + "_allreduce", std::vector<c10::IValue>());
+    std::vector<torch::Tensor> shared{total};
+    for (auto& p : params)
+      if (p.grad().defined()) shared.push_back(p.grad());
+    world_.average(shared);
+  }
   RECORD_FUNCTION("ganrig::" + name + "_optimizer", std::vector<c10::IValue>());
   // The one host read of a phase: whether the optimizer steps.
   const double value = total.item<double>() / static_cast<double>(rounds(real.size(0)));
@@ -48,8 +62,10 @@ torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tens
                                       Discriminator& discriminator, const PhaseLoss& loss_fn) {
   const std::int64_t rounds = this->rounds(real.size(0));
   const std::int64_t micro = real.size(0) / rounds;
+  const std::int64_t first_index = world_.rank() * rounds;  // this rank's first micro-batch of the global batch
   torch::Tensor total = torch::zeros({}, device_);
   for (std::int64_t r = 0; r < rounds; ++r) {
+    seed_micro_batch(run_seed_, state_.batch_idx, name, first_index + r, device_);
     const torch::Tensor real_part = real.narrow(0, r * micro, micro);
     const torch::Tensor z = torch::randn({micro, generator.latent_dim()}, torch::device(device_));
     LossInputs in{generator, discriminator, real_part, z, stats_};

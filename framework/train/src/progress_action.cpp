@@ -21,7 +21,11 @@ class ProgressAction : public TickAction {
     const auto counts = count_parameters(m);
     const ImageShape shape = m.dataset->shape();
     run.progress.line(fmt::format("run {}: {} on {} | G {} params, D {} trainable + {} frozen | {} images {}x{}x{}",
-                                  run.layout.dir.string(), run.experiment.name(), run.device.str(), counts.generator,
+                                  run.layout.dir.string(), run.experiment.name(),
+                                  run.world.size() > 1
+                                      ? fmt::format("{} processes ({} on rank 0)", run.world.size(), run.device.str())
+                                      : run.device.str(),
+                                  counts.generator,
                                   counts.discriminator_trainable, counts.discriminator_frozen, m.dataset->size(),
                                   shape.channels, shape.resolution, shape.resolution));
   }

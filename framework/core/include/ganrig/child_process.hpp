@@ -25,8 +25,16 @@ struct ProcessResult {
 // Runs `args` (args[0] looked up on PATH) to completion and returns what it printed.
 ProcessResult run_process(const std::vector<std::string>& args, const ProcessOptions& options = {});
 
+struct SpawnOptions {
+  std::vector<std::string> environment;  // NAME=value, added to this process's
+  // A process group of its own: a terminal's Ctrl-C reaches only this process, which forwards it.
+  bool own_process_group = false;
+  int parent_death_signal = 0;  // sent to the child when this process dies (0: none)
+};
+
 // Starts `args` (args[0] an absolute path) with stdout and stderr appended to `log`; returns its pid.
-pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log);
+pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log,
+                    const SpawnOptions& options = {});
 
 // Replaces this process with `args` (args[0] an absolute path); returns only when that failed.
 void exec_process(const std::vector<std::string>& args);

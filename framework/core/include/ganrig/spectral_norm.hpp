@@ -3,9 +3,30 @@
 // `weight_orig` as the parameter and `weight_u`, `weight_v` as buffers; every forward in training
 // mode runs one power iteration (updating u and v) and divides the weight by sigma = u^T W v;
 // in eval mode u and v are used as they are.
+//
+// Inside a SpectralNormStep (the training loop opens one per optimisation phase) a module runs its
+// power iteration at its first training-mode forward of the step only, and every later forward
+// of the step uses that u and v: one iteration per update, as Miyato et al. 2018 (Algorithm 1),
+// however the batch is split into micro-batches or processes. PyTorch's per-forward iteration
+// would make the result depend on the split (k micro-batches, k iterations), and the replicas of
+// a data-parallel group would each do their own; with the step, 1 process accumulating and N
+// processes sharing a batch train the same weights (docs/distributed.md).
+#include <cstdint>
+
 #include <torch/torch.h>
 
 namespace ganrig {
+
+// Opens an optimisation step for the spectral norms of this thread (nesting is not supported).
+class SpectralNormStep {
+ public:
+  SpectralNormStep();
+  ~SpectralNormStep();
+  SpectralNormStep(const SpectralNormStep&) = delete;
+  SpectralNormStep& operator=(const SpectralNormStep&) = delete;
+  // The open step's number, or 0 outside a step (every forward iterates).
+  static std::uint64_t current();
+};
 
 class SpectralNorm {
  public:
@@ -26,6 +47,7 @@ class SpectralNorm {
   torch::Tensor matrix(const torch::Tensor& w) const;
   torch::Tensor u_, v_;
   std::int64_t dim_;
+  std::uint64_t iterated_in_step_ = 0;  // the SpectralNormStep whose iteration was done
   int power_iterations_;
   double eps_;
 };

@@ -48,6 +48,14 @@ std::string summary(const MetricResult& result);
 
 using EvalProgress = std::function<void(const std::string& status)>;
 
+// Generation shared by the ranks of a data-parallel group: each rank generates and extracts its
+// contiguous part of the images (the latents are those of one process), `gather` returns every
+// rank's rows in rank order, and rank 0 alone compares them with the real features.
+struct SharedGeneration {
+  int rank = 0, size = 1;
+  std::function<torch::Tensor(const torch::Tensor& local_rows)> gather;
+};
+
 class Evaluator {
  public:
   // Builds the detectors the metrics name (an unknown detector is a ConfigError listing the known ones).
@@ -56,7 +64,9 @@ class Evaluator {
   ~Evaluator();
   // `generator` produces images in [-1, 1]; ones smaller than the dataset's are upsampled
   // (nearest) to its resolution, as sample grids are during progressive growing.
-  std::vector<MetricResult> evaluate(Generator& generator, const EvalProgress& progress = {});
+  // With `shared`, every rank calls it; ranks other than 0 do their part and return no results.
+  std::vector<MetricResult> evaluate(Generator& generator, const EvalProgress& progress = {},
+                                     const SharedGeneration* shared = nullptr);
   const EvalSettings& settings() const { return settings_; }
   // Detector name -> sha256 of its weights.
   std::map<std::string, std::string> detector_weights() const;
@@ -64,7 +74,8 @@ class Evaluator {
  private:
   struct DetectorState;
   std::map<std::string, torch::Tensor> generated_features(Generator& generator, const EvalProgress& progress,
-                                                          std::map<std::string, double>& seconds);
+                                                          std::map<std::string, double>& seconds,
+                                                          const SharedGeneration* shared);
   const Dataset& dataset_;
   EvalSettings settings_;
   torch::Device device_;

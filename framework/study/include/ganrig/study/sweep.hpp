@@ -48,10 +48,18 @@ struct Sweep {
 // Reads and expands a sweep file; errors say file:line:col.
 Sweep read_sweep(const std::filesystem::path& file);
 
+// The machines of one run: with more than one GPU in all, a run is a data-parallel group whose
+// ranks srun starts (one task per GPU; docs/distributed.md).
+struct SlurmResources {
+  int nodes = 1;
+  int gpus_per_node = 1;
+};
+
 // A SLURM job-array script: one array task per run, each a `ganrig train` command line.
 // `plugin_paths` (the sweep's --plugin-path) are passed on to every task, made absolute.
 std::string slurm_script(const Sweep& sweep, const std::string& ganrig, const std::filesystem::path& run_root,
-                         const std::vector<std::filesystem::path>& plugin_paths = {});
+                         const std::vector<std::filesystem::path>& plugin_paths = {},
+                         const SlurmResources& resources = {});
 
 // The `ganrig train` arguments of one run (a new run; resuming uses the run folder instead).
 std::vector<std::string> train_arguments(const Sweep& sweep, const SweepRun& run, const std::filesystem::path& run_root,

@@ -17,7 +17,10 @@ class DataFeed : public Stateful {
  public:
   DataFeed(const Dataset& dataset, std::uint64_t seed);
   // uint8 [batch, C, R, R] on the CPU; to_signed_float where they are used (on the device).
-  torch::Tensor next_uint8(std::int64_t batch);
+  torch::Tensor next_uint8(std::int64_t batch) { return next_uint8(batch, 0, batch); }
+  // Rows [first, first + count) of the next global batch: every rank of a group draws the same
+  // order and flips (one global permutation) and loads only its share.
+  torch::Tensor next_uint8(std::int64_t batch, std::int64_t first, std::int64_t count);
   void save(TrainingState& state) const override;  // order, cursor and flip generator
   void load(const TrainingState& state) override;
 

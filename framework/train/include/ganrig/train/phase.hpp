@@ -1,7 +1,8 @@
 #pragma once
 // One optimisation phase (G, D or a regularizer): zero the gradients, accumulate the loss over
-// micro-batches with fresh latents, skip the step when the loss is not finite (stopping after too
-// many in a row), unscale (fp16), sanitize NaN/Inf gradients as Projected GAN does, step.
+// micro-batches with fresh latents, average gradients and loss over the ranks of a group, skip the
+// step when the loss is not finite (stopping after too many in a row), unscale (fp16), sanitize
+// NaN/Inf gradients as Projected GAN does, step.
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "ganrig/train/run_state.hpp"
 #include "ganrig/train/settings.hpp"
 #include "ganrig/train/stats.hpp"
+#include "ganrig/train/world.hpp"
 
 namespace ganrig {
 
@@ -19,8 +21,10 @@ using PhaseLoss = std::function<torch::Tensor(const LossInputs&)>;
 class PhaseRunner {
  public:
   // `last_checkpoint` is named in the error that stops a run of non-finite losses.
+  // `real` given to run() is this rank's share of the global batch; `run_seed` names the random streams.
   PhaseRunner(const LoopSettings& settings, Precision& precision, TickStats& stats, RunState& state,
-              torch::Device device, const std::filesystem::path& last_checkpoint);
+              torch::Device device, const std::filesystem::path& last_checkpoint, World& world,
+              std::uint64_t run_seed);
 
   void run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
            const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
@@ -38,6 +42,8 @@ class PhaseRunner {
   RunState& state_;
   torch::Device device_;
   const std::filesystem::path& last_checkpoint_;
+  World& world_;
+  std::uint64_t run_seed_;
   std::int64_t nonfinite_streak_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "ganrig/train/stateful.hpp"
 
@@ -20,6 +21,8 @@ class RunState : public Stateful {
   std::int64_t nonfinite_total = 0;  // steps skipped for a non-finite loss
   std::int64_t batch = 0;            // the current global batch (the schedule may change it)
   double eval_seconds = 0;           // time spent evaluating metrics (part of elapsed())
+  std::int64_t world_size = 1;       // processes training the run now (saved; see saved_world_size)
+  std::int64_t saved_world_size = 1; // the processes of the session that wrote the loaded checkpoint
 
   double elapsed() const;  // seconds of training over all sessions of this run
 
@@ -32,6 +35,14 @@ class RunState : public Stateful {
   double elapsed_before_ = 0;
   std::chrono::steady_clock::time_point session_start_ = std::chrono::steady_clock::now();
 };
+
+// Seeds the CPU's (and `device`'s) default generator for one micro-batch of one phase: every
+// micro-batch draws its latents, augmentation and noise from a stream named by the run seed, the
+// iteration, the phase and its index in the global batch. So one process accumulating over k
+// micro-batches and k processes taking one share each draw the same numbers, and a resumed run
+// continues the streams from its counters alone.
+void seed_micro_batch(std::uint64_t run_seed, std::int64_t iteration, const std::string& phase, std::int64_t index,
+                      const torch::Device& device);
 
 // Runs `body` without disturbing the training random streams (sampling and metrics draw noise too).
 void with_forked_rng(const torch::Device& device, const std::function<void()>& body);

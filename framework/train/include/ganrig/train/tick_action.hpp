@@ -20,6 +20,7 @@
 #include "ganrig/train/stateful.hpp"
 #include "ganrig/train/stats.hpp"
 #include "ganrig/train/trainer.hpp"
+#include "ganrig/train/world.hpp"
 
 namespace ganrig {
 
@@ -37,6 +38,7 @@ struct LoopContext {
   TickStats& stats;  // the current tick's statistics
   Progress& progress;
   Checkpointer& checkpointer;
+  World& world;  // the data-parallel group (size 1 when training alone)
 };
 
 struct TickInfo {
@@ -55,6 +57,9 @@ class TickAction : public Stateful {
   virtual void on_iteration(LoopContext& /*run*/, double /*tick_seconds*/) {}
   // At the end of each tick, in registration order.
   virtual void on_tick(LoopContext& run, const TickInfo& tick) = 0;
+  // In a group of processes, actions run on rank 0 only, except those that take part in a
+  // collective (metric evaluation shares its generation across ranks).
+  virtual bool on_every_rank() const { return false; }
   // State of its own that every checkpoint keeps (none by default); keys must not collide.
   void save(TrainingState& /*state*/) const override {}
   void load(const TrainingState& /*state*/) override {}

@@ -13,6 +13,8 @@
 
 namespace ganrig {
 
+class World;  // world.hpp
+
 struct TrainOptions {
   std::filesystem::path run_dir;                        // created by the caller (new or existing)
   std::optional<std::filesystem::path> resume_from;     // a checkpoint file
@@ -20,6 +22,8 @@ struct TrainOptions {
   std::int64_t stop_after_ticks = 0;                    // stop (with a snapshot) after this many ticks; 0: never
   std::string command_line;                             // recorded in env.json
   bool quiet = false;                                   // no progress output (tests)
+  World* world = nullptr;                               // the data-parallel group; null: this process alone
+  bool debug_sync = false;                              // compare parameter hashes across ranks every tick
   // Called after writing the temporary checkpoint file and before renaming it (tests).
   std::function<void(const std::filesystem::path&)> checkpoint_fault;
 };
@@ -50,14 +54,17 @@ struct BenchResult {
   std::string precision;
   std::string profile;  // with profile_iterations > 0: time per phase and top operators
 };
+// With a `world`, every rank runs the iterations and rank 0's figures are those of the group
+// (images per second of the global batch).
 BenchResult bench(Experiment& experiment, std::int64_t warmup, std::int64_t iterations,
-                  std::int64_t profile_iterations = 0);
+                  std::int64_t profile_iterations = 0, World* world = nullptr);
 
 // config.resolved.toml: the first file of a new run folder, written as soon as the folder exists,
 // so a folder killed at any later moment can be resumed or restarted (`ganrig train RUN`).
 void write_resolved_config(const std::filesystem::path& run_dir, const Config& config);
 
-// The torch device named by [exec] device.
-torch::Device resolve_device(const std::string& name);
+// The torch device named by [exec] device; in a group of several processes per machine, "auto"
+// and "cuda" mean this process's GPU, cuda:LOCAL_RANK.
+torch::Device resolve_device(const std::string& name, int local_rank = 0);
 
 }  // namespace ganrig
