@@ -40,6 +40,8 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # python3-torch: the PyTorch-eager peer of the speed benchmark (tools/bench/), checked by a test.
 [ "$tests" = ON ] && packages+=(catch2 python3-torch clang libclang-rt-14-dev)  # clang: the libFuzzer target (tools/fuzz.sh)
+# chromium: the report page's browser test (headless).
+[ "$tests" = ON ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -61,6 +63,9 @@ case "$torch_version" in
   1.13.*|2.*) ;;
   *) echo "setup: libtorch-dev $torch_version is older than 1.13; ganrig needs >= 1.13" >&2; exit 1 ;;
 esac
+
+# uPlot, inlined into the report pages (npm, pinned, sha256-checked).
+tools/fetch-uplot.sh || echo "setup: no uPlot (npm registry unreachable?): report pages will have no plots" >&2
 
 [ "$build" = 1 ] || exit 0
 # ccache must accept precompiled headers.

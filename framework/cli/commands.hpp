@@ -84,6 +84,59 @@ int table(const TableCommand& command);
 
 int compare(const std::string& run_a, const std::string& run_b);
 
+struct GenerateCommand {
+  std::string target;            // a run folder or a checkpoint file
+  std::string seeds = "0-7";
+  std::string grid;              // "ROWSxCOLS": one grid image instead of one file per latent
+  std::string out;               // default: RUN/generated/<snapshot>-<weights>-<kind>
+  std::string weights = "ema";
+  std::int64_t batch = 8;
+  std::string device = "cpu";
+  std::string z_file;            // latents from a .npy [N, z_dim] instead of seeds
+  bool save_z = false;           // write the latents used as z.npy
+  std::string interp;            // seeds whose latents a walk passes through
+  std::int64_t frames = 60;      // per segment of the walk
+  bool slerp = false, loop = false;
+  bool force = false;
+  std::string format = "png";    // an image_sink: png (OpenCV plugin) or ppm
+  std::string video = "mp4";     // a video_sink for --interp (mp4: OpenCV plugin), or "none"
+  double fps = 30;
+  bool raw = false;              // also images.npy: the generator's float output [N, C, R, R]
+  std::string command_line;
+  CommonOptions common;
+};
+int generate(const GenerateCommand& command);
+
+struct ReportCommand {
+  std::vector<std::string> targets;  // one run folder, several, or one sweep file
+  std::string out;                   // default: RUN/report.html, <run root>/<experiment>/report-<sweep>.html, report-compare.html
+  std::string run_root = "runs";
+  CommonOptions common;
+};
+int report(const ReportCommand& command);
+
+struct ExportCommand {
+  std::string target;            // a run folder or a checkpoint file
+  std::string format = "pg";     // a weight_format: pg (official Projected GAN names), state-dict
+  std::string out;
+  std::string weights = "ema";
+  bool force = false;
+  CommonOptions common;
+};
+int export_generator(const ExportCommand& command);
+
+struct ImportCommand {
+  std::string state_dict;        // a torch.save file of name -> tensor
+  std::string experiment;        // the experiment whose [generator] it fills
+  std::string format = "pg";
+  std::string out;               // the generator-only checkpoint to write
+  bool force = false;
+  CommonOptions common;
+};
+int import_generator(const ImportCommand& command);
+// "0-63", "1,5,9-12" -> seeds (errors name `option`).
+std::vector<std::uint32_t> parse_seeds(const std::string& text, const std::string& option);
+
 // The Markdown configuration reference generated from every schema (host and build plugins).
 std::string config_reference_markdown();
 

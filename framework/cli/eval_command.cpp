@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "ganrig/inference.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/metrics/evaluator.hpp"
 #include "ganrig/train/checkpoint.hpp"
@@ -24,20 +25,6 @@ namespace ganrig::cli {
 
 namespace {
 
-// The checkpoint and the run folder (empty for a loose checkpoint file) a target names.
-std::pair<fs::path, fs::path> resolve_target(const std::string& target) {
-  if (fs::is_directory(target)) {
-    const fs::path latest = latest_checkpoint(target);
-    if (latest.empty()) throw Error(fmt::format("{}: a folder without checkpoints/snapshot-*.pt", target));
-    return {latest, target};
-  }
-  if (!fs::exists(target)) throw Error(fmt::format("{}: no such run folder or checkpoint file", target));
-  const fs::path file = fs::absolute(target);
-  const fs::path run = file.parent_path().filename() == "checkpoints" ? file.parent_path().parent_path()
-                                                                      : file.parent_path();
-  return {file, is_run_dir(run) ? run : fs::path()};
-}
-
 std::string toml_string_array(const std::vector<std::string>& items) {
   std::string out = "[";
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", \"" : "\"") + items[i] + "\"";
@@ -47,7 +34,7 @@ std::string toml_string_array(const std::vector<std::string>& items) {
 }  // namespace
 
 int eval(const EvalCommand& command) {
-  const auto [checkpoint, run] = resolve_target(command.target);
+  const auto [checkpoint, run] = checkpoint_target(command.target);  // inference.hpp
   // The run's own resolved config, or (a loose file) the config stored in the checkpoint.
   fs::path config_file = run.empty() ? fs::path() : run / "config.resolved.toml";
   if (config_file.empty() || !fs::exists(config_file)) {
@@ -74,7 +61,7 @@ int eval(const EvalCommand& command) {
   const std::int64_t nimg = parts.state.count("cur_nimg") ? parts.state.at("cur_nimg").item<std::int64_t>() : 0;
   if (models.schedule)  // a progressive run: the generator as it was at that point of the schedule
     if (auto* growing = dynamic_cast<Growing*>(models.generator_ema.get())) {
-      const ScheduleState st = models.schedule->at(nimg);
+      const ScheduleState st = checkpoint_growth(*models.schedule, parts.state);
       growing->set_growth(st.resolution, st.alpha);
     }
   models.generator_ema->to(device);

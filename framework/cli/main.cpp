@@ -49,6 +49,10 @@ struct Cli {
   ganrig::cli::EvalCommand eval;
   ganrig::cli::SweepCommand sweep;
   ganrig::cli::TableCommand table;
+  ganrig::cli::GenerateCommand generate;
+  ganrig::cli::ExportCommand export_;
+  ganrig::cli::ReportCommand report;
+  ganrig::cli::ImportCommand import_;
   std::string compare_a, compare_b;
   std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
 };
@@ -96,6 +100,10 @@ void add_experiment_commands(CLI::App& app, Cli& c) {
 }
 
 // bench, eval
+void add_generate_command(CLI::App& app, Cli& c);
+void add_export_commands(CLI::App& app, Cli& c);
+void add_report_command(CLI::App& app, Cli& c);
+
 void add_measure_commands(CLI::App& app, Cli& c) {
   auto& b = c.bench;
   auto* bench = app.add_subcommand("bench", "Time training iterations per experiment: params, sec/iter, img/s, peak memory");
@@ -123,6 +131,70 @@ void add_measure_commands(CLI::App& app, Cli& c) {
   eval->add_flag("--no-append", c.eval.no_append, "Do not append to the run's metrics.jsonl");
   add_common(eval, c.eval.common);
   c.actions.emplace_back(eval, [&c] { return ganrig::cli::eval(c.eval); });
+  add_generate_command(app, c);
+}
+
+void add_generate_command(CLI::App& app, Cli& c) {
+  auto& g = c.generate;
+  auto* gen = app.add_subcommand("generate", "Images from a trained generator: per seed, a grid, or a walk between seeds");
+  gen->add_option("target", g.target, "Run folder (its newest intact snapshot) or checkpoint .pt file")->required();
+  gen->add_option("--seeds", g.seeds, "Seeds, e.g. 0-63 or 1,5,9-12 (latents as gen_images.py: numpy RandomState(seed).randn)");
+  gen->add_option("--grid", g.grid, "One ROWSxCOLS grid image (e.g. 8x8) instead of one image per latent");
+  gen->add_option("--out", g.out, "Output folder (default RUN/generated/<snapshot>-<weights>-<kind>); refused if it exists");
+  gen->add_option("--weights", g.weights, "ema (G_ema, default) or raw (G)")->check(CLI::IsMember({"ema", "raw"}));
+  gen->add_option("--batch", g.batch, "Latents per generator call")->check(CLI::PositiveNumber);
+  gen->add_option("--device", g.device, "cpu, cuda, cuda:N or auto (a checkpoint loads onto any device)");
+  gen->add_option("--z-file", g.z_file, "Latents from a .npy file [N, z_dim] (float32 or float64)");
+  gen->add_flag("--save-z", g.save_z, "Write the latents used as z.npy next to the images");
+  gen->add_option("--interp", g.interp, "A walk through these seeds' latents, e.g. 3,7,11: frame images");
+  gen->add_option("--frames", g.frames, "Frames per segment of --interp (default 60)")->check(CLI::PositiveNumber);
+  gen->add_flag("--slerp", g.slerp, "Spherical instead of linear interpolation");
+  gen->add_flag("--loop", g.loop, "Walk back from the last seed to the first");
+  gen->add_flag("--force", g.force, "Write into an existing output folder");
+  gen->add_option("--format", g.format, "Image format: png (OpenCV plugin) or ppm (built in)");
+  gen->add_option("--video", g.video, "With --interp, also a video of the frames: mp4 (OpenCV plugin) or none");
+  gen->add_option("--fps", g.fps, "Frames per second of the video (default 30)")->check(CLI::Range(1.0, 240.0));
+  gen->add_flag("--raw", g.raw, "Also images.npy: the generator's float output [N, C, R, R] before rounding");
+  add_common(gen, g.common);
+  c.actions.emplace_back(gen, [&c] {
+    c.generate.command_line = c.train.command_line;
+    return ganrig::cli::generate(c.generate);
+  });
+  add_export_commands(app, c);
+  add_report_command(app, c);
+}
+
+void add_report_command(CLI::App& app, Cli& c) {
+  auto& r = c.report;
+  auto* rep = app.add_subcommand("report", "An HTML page of a run's curves, metrics and samples, or of several runs compared");
+  rep->add_option("targets", r.targets, "A run folder, several run folders, or a sweep file")->required();
+  rep->add_option("--out", r.out, "The page to write (default: RUN/report.html; for several runs report-compare.html; "
+                                  "for a sweep <run root>/<experiment>/report-<sweep>.html)");
+  rep->add_option("--run-root", r.run_root, "Where a sweep's runs are (default runs)");
+  add_common(rep, r.common);
+  c.actions.emplace_back(rep, [&c] { return ganrig::cli::report(c.report); });
+}
+
+void add_export_commands(CLI::App& app, Cli& c) {
+  auto& e = c.export_;
+  auto* ex = app.add_subcommand("export", "A generator's state dict for Python's torch.load (official or ganrig names)");
+  ex->add_option("target", e.target, "Run folder (its newest intact snapshot) or checkpoint .pt file")->required();
+  ex->add_option("--format", e.format, "pg: official Projected GAN names (fastgan); state-dict: ganrig's names (any)");
+  ex->add_option("--out", e.out, "The .pt file to write (a .pt.json beside it says how to build the network)")->required();
+  ex->add_option("--weights", e.weights, "ema (G_ema, default) or raw (G)")->check(CLI::IsMember({"ema", "raw"}));
+  ex->add_flag("--force", e.force, "Replace an existing --out");
+  add_common(ex, e.common);
+  c.actions.emplace_back(ex, [&c] { return ganrig::cli::export_generator(c.export_); });
+
+  auto& i = c.import_;
+  auto* im = app.add_subcommand("import", "A generator state dict from Python code into a ganrig checkpoint");
+  im->add_option("state_dict", i.state_dict, "torch.save(G.state_dict(), path) output")->required();
+  im->add_option("experiment", i.experiment, "Experiment TOML whose [generator] the weights fit")->required();
+  im->add_option("--format", i.format, "pg (official Projected GAN names) or state-dict (ganrig's names)");
+  im->add_option("--out", i.out, "The generator-only checkpoint to write (for generate, eval, train --resume)")->required();
+  im->add_flag("--force", i.force, "Replace an existing --out");
+  add_common(im, i.common);
+  c.actions.emplace_back(im, [&c] { return ganrig::cli::import_generator(c.import_); });
 }
 
 // sweep, table, compare

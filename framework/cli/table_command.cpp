@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "ganrig/train/report_page.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/study/run_index.hpp"
 #include "ganrig/study/table.hpp"
@@ -59,6 +60,7 @@ int table(const TableCommand& command) {
   std::vector<study::TableRecord> records;
   std::ostringstream curves;
   curves << "row,seed,kimg,metric,value\n";
+  std::vector<ReportRun> report_runs;
   for (const auto& row : spec.rows) {
     for (const auto seed : row.seeds) {
       ExperimentOptions options;
@@ -97,11 +99,13 @@ int table(const TableCommand& command) {
           curves << fmt::format("\"{}\",{},{},{},{:.9g}\n", row.label, seed, m.value("kimg", 0.0),
                                 m.value("metric", ""), m["value"].get<double>());
       std::cout << fmt::format("  {} seed {}: {}\n", row.label, seed, found->dir.string());
+      report_runs.push_back({found->dir, fmt::format("{} seed {}", row.label, seed)});
       records.push_back(record);
     }
   }
   write_file_atomic(spec.csv, study::to_csv(spec, records));
   write_file_atomic(spec.csv.parent_path() / (spec.id + "-curves.csv"), curves.str());
+  if (!report_runs.empty()) write_report_page(report_runs, study::report_page_of(spec), spec.title);
   const std::string block = study::render_table(spec, study::read_csv(spec));
   write_file_atomic(spec.readme, study::replace_block(readme.str(), spec.id, block));
   std::cout << block << fmt::format("wrote {}, {} and the block in {}\n", spec.csv.string(),

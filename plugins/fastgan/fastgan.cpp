@@ -9,6 +9,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/conv2d_layer.hpp"
+#include "fastgan_layout.hpp"
 
 namespace {
 
@@ -95,7 +96,7 @@ std::int64_t log2_exact(const ConfigView& cfg, std::int64_t resolution) {
   return k;
 }
 
-class FastganGenerator : public ganrig::Generator {
+class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFastganLayout {
  public:
   FastganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx)
       : latent_dim_(cfg.integer("latent_dim")),
@@ -112,6 +113,7 @@ class FastganGenerator : public ganrig::Generator {
 
     // Per-resolution choices: up-block size ("big"/"small") and convolution block.
     const bool lite = cfg.boolean("lite");
+    layout_ = {latent_dim_, cfg.integer("ngf"), resolution_, image.channels, {}, normalize_latent_, tanh_, sle_};
     const auto up_blocks = cfg.string_table("up_blocks");
     const auto default_block = ctx.block(cfg, "block");
     std::vector<std::int64_t> up_sizes;
@@ -125,6 +127,7 @@ class FastganGenerator : public ganrig::Generator {
       const std::int64_t r = std::int64_t{1} << k;
       const std::string key = std::to_string(r);
       const bool big = up_blocks.count(key) ? up_blocks.at(key) == "big" : !lite;
+      layout_.big[r] = big;
       const auto block = ctx.component_at_size(cfg, "blocks", r, default_block);
       ups_.push_back(register_module(fmt::format("feat_{}", r), UpBlock(*block, nfc_[r / 2], nfc_[r], big)));
     }
@@ -153,8 +156,10 @@ class FastganGenerator : public ganrig::Generator {
     return tanh_ ? torch::tanh(x) : x;
   }
   std::int64_t latent_dim() const override { return latent_dim_; }
+  const ganrig_fastgan::FastganLayout& layout() const override { return layout_; }
 
  private:
+  ganrig_fastgan::FastganLayout layout_;
   std::int64_t latent_dim_, resolution_ = 0;
   bool normalize_latent_, tanh_, sle_;
   std::map<std::int64_t, std::int64_t> nfc_;
@@ -164,7 +169,16 @@ class FastganGenerator : public ganrig::Generator {
   std::map<std::int64_t, SEBlock> se_;
 };
 
+}  // namespace
+
+namespace ganrig_fastgan {
+void register_pg_weight_format(ganrig::Registry& registry);  // pg_weight_format.cpp
+}
+
+namespace {
+
 void register_fastgan(ganrig::Registry& registry) {
+  ganrig_fastgan::register_pg_weight_format(registry);
   ganrig::Schema s;
   s.integer("latent_dim", 256, "Latent size (z_dim).").range(1, 4096);
   s.integer("ngf", 128, "Channel base: channels at resolution r are int(multiplier[r] * ngf), multipliers "

@@ -76,6 +76,7 @@ Schema exec_schema() {
       .range(1, 86400);
   s.component("sample_format", "image_sink", "png",
               "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
+  s.boolean("report", true, "Rewrite RUN/report.html (curves, metrics, samples; docs/report.md) at every tick.");
   return s;
 }
 

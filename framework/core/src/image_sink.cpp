@@ -29,8 +29,11 @@ class NetpbmSink : public ImageSink {
 };
 }  // namespace
 
+void register_state_dict_format(Registry& registry);  // state_dict_format.cpp
+
 void register_core_components(Registry& registry) {
   registry.set_current_plugin("<core>");
+  register_state_dict_format(registry);
   registry.add<ImageSink>("ppm", "Binary PPM/PGM images; built into the core, no dependency.", Schema{},
                           [](const ConfigView&, BuildContext&) { return std::make_shared<NetpbmSink>(); });
 }

@@ -291,12 +291,18 @@ int seeds_present(const TableSpec& spec, const TableRow& row, const std::vector<
 
 }  // namespace
 
+fs::path report_page_of(const TableSpec& spec) { return spec.csv.parent_path() / (spec.id + "-report.html"); }
+
 std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& records) {
   const fs::path readme_folder = spec.readme.parent_path();
   std::ostringstream out;
   out << "<!-- ganrig-table:" << spec.id << " -->\n";
   out << "**" << spec.title << "** (`ganrig table " << spec.id << "`, data: ["
-      << relative_link(spec.csv, readme_folder) << "](" << relative_link(spec.csv, readme_folder) << "))\n\n";
+      << relative_link(spec.csv, readme_folder) << "](" << relative_link(spec.csv, readme_folder) << ")";
+  // The runs' comparison page (curves, config differences, cost), when `ganrig table` wrote one.
+  const fs::path page = report_page_of(spec);
+  if (fs::exists(page)) out << ", runs compared: [" << relative_link(page, readme_folder) << "](" << relative_link(page, readme_folder) << ")";
+  out << ")\n\n";
   out << header(spec);
   std::vector<std::string> missing;
   std::set<std::string> commits;

@@ -120,6 +120,11 @@ std::string Checkpoint::config_toml() {
   return config.toStringRef();
 }
 
+bool Checkpoint::generator_only() {
+  torch::serialize::InputArchive nested;
+  return !archive_.try_read("discriminator", nested);
+}
+
 void Checkpoint::restore(CheckpointParts& parts) {
   load_nested(archive_, "generator", parts.generator, file_);
   load_nested(archive_, "generator_ema", parts.generator_ema, file_);

@@ -68,6 +68,15 @@ void Checkpointer::write_best(std::int64_t nimg) {
 
 std::string Checkpointer::resume(const fs::path& file, bool force) {
   Checkpoint checkpoint(file, device_);  // verified; tensors straight onto this run's device
+  generator_only_ = checkpoint.generator_only();
+  if (generator_only_) {  // `ganrig import`: fine-tuning starts from its generator, the rest fresh
+    CheckpointParts p;
+    p.generator = networks_.models.generator.get();
+    p.generator_ema = networks_.models.generator_ema.get();
+    checkpoint.restore(p);
+    last_ = file;
+    return {};
+  }
   const std::string difference = first_difference(science_config(checkpoint.config_toml()), science_config(config_text_));
   if (!difference.empty() && !force)
     throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume anyway",

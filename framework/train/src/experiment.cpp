@@ -29,6 +29,7 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
   if (options.use_build_plugins && fs::is_directory(build_plugin_dir())) places.push_back(build_plugin_dir());
   places.insert(places.end(), options.plugin_paths.begin(), options.plugin_paths.end());
   load_plugins(plugin_files(places), experiment->registry);
+  if (options.register_components) options.register_components(experiment->registry);
 
   experiment->config = load_config_file(options.file);
   apply_overrides(experiment->config, options.overrides);

@@ -38,7 +38,14 @@ torch::Tensor Growth::fade_reals(torch::Tensor real) const {
   return real;
 }
 
-void Growth::save(TrainingState& state) const { state["growth_phase"] = torch::tensor(phase_, torch::kLong); }
+// The resolution and alpha of the last step go along for `ganrig generate` (what the run's own
+// sample grid at this checkpoint showed); resuming recomputes them from cur_nimg.
+void Growth::save(TrainingState& state) const {
+  state["growth_phase"] = torch::tensor(phase_, torch::kLong);
+  if (!schedule_) return;
+  state["growth_resolution"] = torch::tensor(current_.resolution, torch::kLong);
+  state["growth_alpha"] = torch::tensor(current_.alpha, torch::kDouble);
+}
 
 void Growth::load(const TrainingState& state) {
   if (state.count("growth_phase")) phase_ = state.at("growth_phase").item<std::int64_t>();

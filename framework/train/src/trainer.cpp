@@ -101,19 +101,24 @@ void Loop::start() {
       progress_.line(fmt::format("resuming with a changed configuration (--force): {}", difference));
       write_file_atomic(layout.resumed_config(state_->cur_nimg), to_toml(config_, true));
     }
-    progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), state_->cur_nimg / 1000.0,
-                               state_->cur_tick));
-    if (state_->saved_world_size != world_.size())
+    if (checkpointer_->resumed_generator_only())
+      progress_.line(fmt::format("fine-tuning the generator of {} (imported): D, optimizers and progress start fresh",
+                                 file.string()));
+    else
+      progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), state_->cur_nimg / 1000.0,
+                                 state_->cur_tick));
+    if (!checkpointer_->resumed_generator_only() && state_->saved_world_size != world_.size())
       progress_.line(fmt::format(
           "warning: this checkpoint was written by {} process(es) and {} now train it: training continues from its "
           "state, but unless each micro-batch keeps its size (see docs/distributed.md) BatchNorm groups and random "
           "streams differ from an uninterrupted run",
           state_->saved_world_size, world_.size()));
   }
-  if (world_.is_main()) write_run_record(*context_, resumed);
+  const bool continued = resumed && !checkpointer_->resumed_generator_only();  // progress and records go on
+  if (world_.is_main()) write_run_record(*context_, continued);
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);  // samples at kimg 0 show the starting resolution
   synchronize_replicas();
-  for (auto& action : actions_) action->on_start(*context_, resumed);
+  for (auto& action : actions_) action->on_start(*context_, continued);
 }
 
 std::vector<torch::Tensor> Loop::replica_tensors(bool with_parameters) const {

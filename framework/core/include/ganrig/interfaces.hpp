@@ -167,4 +167,30 @@ class ImageSink {
                                       const torch::Tensor& image_chw_uint8) const = 0;
 };
 
+
+// kind "video_sink": writes uint8 frames [N, C, H, W] as one video at `fps` to `stem` + extension
+// (ganrig generate --interp).
+class VideoSink {
+ public:
+  static constexpr const char* kind = "video_sink";
+  virtual ~VideoSink() = default;
+  virtual std::filesystem::path write(const std::filesystem::path& stem, const torch::Tensor& frames_nchw_uint8,
+                                      double fps) const = 0;
+};
+
+// kind "weight_format": a generator's tensors under another code base's names (ganrig export and
+// import). A format refuses a generator it cannot express, saying which setting or tensor.
+class WeightFormat {
+ public:
+  static constexpr const char* kind = "weight_format";
+  virtual ~WeightFormat() = default;
+  // name -> tensor (CPU) in the other code's names and order; every tensor its constructor makes.
+  virtual std::vector<std::pair<std::string, torch::Tensor>> export_state(Generator& generator) const = 0;
+  // What the other code needs to build that network (JSON text: class, keyword arguments, notes).
+  virtual std::string constructor_json(Generator& generator) const = 0;
+  // Fills `generator` from a state dict in the other code's names; a missing, extra or misshapen
+  // tensor is an Error naming it.
+  virtual void import_state(const std::map<std::string, torch::Tensor>& state, Generator& generator) const = 0;
+};
+
 }  // namespace ganrig

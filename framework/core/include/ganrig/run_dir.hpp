@@ -28,6 +28,7 @@ struct RunLayout {
   std::filesystem::path env() const { return dir / "env.json"; }
   std::filesystem::path stats() const { return dir / "stats.jsonl"; }
   std::filesystem::path metrics() const { return dir / "metrics.jsonl"; }
+  std::filesystem::path report() const { return dir / "report.html"; }
   std::filesystem::path best() const { return dir / "best.pt"; }
   std::filesystem::path samples() const { return dir / "samples"; }
   std::filesystem::path checkpoints() const { return dir / "checkpoints"; }

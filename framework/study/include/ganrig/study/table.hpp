@@ -63,6 +63,8 @@ std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& record
 std::vector<TableRecord> read_csv(const TableSpec& spec);
 
 // The Markdown block (with its markers) rendered from the records.
+// Where `ganrig table` writes the comparison page of a table's runs (next to its CSV).
+std::filesystem::path report_page_of(const TableSpec& spec);
 std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& records);
 // Replaces (or appends) the block in the README text.
 std::string replace_block(const std::string& readme_text, const std::string& id, const std::string& block);

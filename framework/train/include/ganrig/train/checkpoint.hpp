@@ -43,6 +43,8 @@ class Checkpoint {
   // Fills the modules and optimizers (those not null) and `state`. A checkpoint whose networks do
   // not have these modules' structure is a CheckpointError that says so.
   void restore(CheckpointParts& parts);
+  // Written by `ganrig import`: a generator (G and G_ema) and no discriminator, loss or optimizers.
+  bool generator_only();
 
  private:
   std::filesystem::path file_;

@@ -35,6 +35,9 @@ class Checkpointer {
   // Loads every part from `file`. A checkpoint whose science config differs from this run's is
   // refused unless `force`; returns the first difference (empty when none).
   std::string resume(const std::filesystem::path& file, bool force);
+  // The checkpoint resumed from held only a generator (`ganrig import`): G and G_ema came from it;
+  // D, the loss, optimizers and progress start fresh.
+  bool resumed_generator_only() const { return generator_only_; }
 
  private:
   void write(const std::filesystem::path& file, const FaultHook& fault) const;
@@ -47,6 +50,7 @@ class Checkpointer {
   FaultHook fault_;
   std::vector<Stateful*> parts_;
   std::filesystem::path last_;
+  bool generator_only_ = false;
 };
 
 }  // namespace ganrig

@@ -1,6 +1,7 @@
 #pragma once
 // An experiment ready to build: plugins loaded, configuration merged, overridden and validated.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@ struct ExperimentOptions {
   std::vector<std::string> overrides;                // --set a.b=VALUE, in order
   std::vector<std::filesystem::path> plugin_paths;   // --plugin-path
   bool use_build_plugins = true;                     // the build's own plugin folder
+  // Components the calling program registers itself (in-process, no plugin file), e.g. tests'.
+  std::function<void(Registry&)> register_components;
 };
 
 struct Experiment {

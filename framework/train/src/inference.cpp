@@ -1,0 +1,142 @@
+// TrainedGenerator: the experiment a checkpoint was trained with, rebuilt without data or
+// weights (a dry-run build), its generator filled from the checkpoint on the device asked for.
+#include "ganrig/inference.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "ganrig/dry_run.hpp"
+#include "ganrig/error.hpp"
+#include "ganrig/numpy_random.hpp"
+#include "ganrig/run_dir.hpp"
+#include "ganrig/sha256.hpp"
+#include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/experiment.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ganrig {
+
+struct TrainedGenerator::State {
+  std::unique_ptr<Experiment> experiment;  // owns the registry (the plugins stay loaded)
+  std::shared_ptr<Generator> generator;
+  torch::Device device = torch::kCPU;
+  fs::path checkpoint;
+  std::string weights, type;
+  std::int64_t nimg = 0, resolution = 0, channels = 3;
+  double alpha = 1.0;
+};
+
+namespace {
+
+void quiet(const std::string&) {}
+
+// The run's resolved config, or (a loose checkpoint) the config stored in the checkpoint.
+fs::path config_of(const fs::path& checkpoint, const fs::path& run) {
+  if (!run.empty() && fs::exists(run / "config.resolved.toml")) return run / "config.resolved.toml";
+  const fs::path file = fs::temp_directory_path() / fmt::format("ganrig-config-{}.toml", ::getpid());
+  std::ofstream(file) << read_checkpoint_config(checkpoint);
+  return file;
+}
+
+}  // namespace
+
+std::pair<fs::path, fs::path> checkpoint_target(const std::string& target) {
+  if (fs::is_directory(target)) {
+    const fs::path latest = newest_intact_checkpoint(target, quiet);
+    if (latest.empty()) throw Error(fmt::format("{}: a folder without an intact checkpoints/snapshot-*.pt", target));
+    return {latest, target};
+  }
+  if (!fs::exists(target)) throw Error(fmt::format("{}: no such run folder or checkpoint file", target));
+  const fs::path file = fs::absolute(target);
+  const fs::path run = file.parent_path().filename() == "checkpoints" ? file.parent_path().parent_path()
+                                                                      : file.parent_path();
+  return {file, is_run_dir(run) ? run : fs::path()};
+}
+
+ScheduleState checkpoint_growth(const Schedule& schedule, const std::map<std::string, torch::Tensor>& state) {
+  const std::int64_t nimg = state.count("cur_nimg") ? state.at("cur_nimg").item<std::int64_t>() : 0;
+  ScheduleState at = schedule.at(nimg);
+  if (state.count("growth_resolution")) at.resolution = state.at("growth_resolution").item<std::int64_t>();
+  if (state.count("growth_alpha")) at.alpha = state.at("growth_alpha").item<double>();
+  return at;
+}
+
+TrainedGenerator TrainedGenerator::load(const fs::path& target, const GeneratorLoadOptions& options) {
+  if (options.weights != "ema" && options.weights != "raw")
+    throw Error(fmt::format("weights \"{}\": expected \"ema\" (G_ema) or \"raw\" (G)", options.weights));
+  const auto [checkpoint, run] = checkpoint_target(target.string());
+  auto state = std::make_shared<State>();
+  ExperimentOptions experiment_options;
+  experiment_options.file = config_of(checkpoint, run);
+  experiment_options.plugin_paths = options.plugin_paths;
+  experiment_options.overrides = options.overrides;
+  experiment_options.register_components = options.register_components;
+  const bool temporary = experiment_options.file != run / "config.resolved.toml";
+  try {
+    state->experiment = load_experiment(experiment_options);
+  } catch (...) {
+    if (temporary) fs::remove(experiment_options.file);
+    throw;
+  }
+  if (temporary) fs::remove(experiment_options.file);
+  Models models;
+  {
+    DryRun no_data_no_weights;  // the generator's weights come from the checkpoint
+    models = build_models(*state->experiment);
+  }
+  state->generator = options.weights == "ema" ? models.generator_ema : models.generator;
+  CheckpointParts parts;
+  (options.weights == "ema" ? parts.generator_ema : parts.generator) = state->generator.get();
+  Checkpoint(checkpoint, options.device).restore(parts);
+  state->nimg = parts.state.count("cur_nimg") ? parts.state.at("cur_nimg").item<std::int64_t>() : 0;
+  state->resolution = models.dataset->shape().resolution;
+  state->channels = models.dataset->shape().channels;
+  if (models.schedule) {
+    const ScheduleState at = checkpoint_growth(*models.schedule, parts.state);
+    if (auto* growing = dynamic_cast<Growing*>(state->generator.get())) growing->set_growth(at.resolution, at.alpha);
+    state->resolution = at.resolution;
+    state->alpha = at.alpha;
+  }
+  state->generator->to(options.device);
+  state->generator->eval();
+  state->device = options.device;
+  state->checkpoint = checkpoint;
+  state->weights = options.weights;
+  state->type = state->experiment->config.table_at("generator")->get("type")->value_or<std::string>("");
+  TrainedGenerator g;
+  g.state_ = std::move(state);
+  return g;
+}
+
+torch::Tensor TrainedGenerator::generate(const torch::Tensor& z) const {
+  if (z.dim() != 2 || z.size(1) != latent_dim())
+    throw Error(fmt::format("latents of shape {}; expected [N, {}]", fmt::join(z.sizes(), ", "), latent_dim()));
+  torch::NoGradGuard no_grad;
+  return state_->generator->forward(z.to(state_->device, torch::kFloat32));
+}
+
+std::int64_t TrainedGenerator::latent_dim() const { return state_->generator->latent_dim(); }
+std::int64_t TrainedGenerator::resolution() const { return state_->resolution; }
+std::int64_t TrainedGenerator::channels() const { return state_->channels; }
+double TrainedGenerator::alpha() const { return state_->alpha; }
+std::int64_t TrainedGenerator::nimg() const { return state_->nimg; }
+const fs::path& TrainedGenerator::checkpoint() const { return state_->checkpoint; }
+std::string TrainedGenerator::checkpoint_sha256() const { return sha256_file(state_->checkpoint); }
+const std::string& TrainedGenerator::weights() const { return state_->weights; }
+std::string TrainedGenerator::generator_type() const { return state_->type; }
+Experiment& TrainedGenerator::experiment() const { return *state_->experiment; }
+Generator& TrainedGenerator::network() const { return *state_->generator; }
+
+torch::Tensor seed_latents(const std::vector<std::uint32_t>& seeds, std::int64_t latent_dim) {
+  torch::Tensor z = torch::empty({static_cast<std::int64_t>(seeds.size()), latent_dim}, torch::kFloat64);
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    const std::vector<double> row = NumpyRandomState(seeds[i]).randn(static_cast<std::size_t>(latent_dim));
+    std::copy(row.begin(), row.end(), z[static_cast<std::int64_t>(i)].data_ptr<double>());
+  }
+  return z.to(torch::kFloat32);
+}
+
+}  // namespace ganrig
