@@ -20,9 +20,13 @@
 #ifdef GANRIG_WITH_JEMALLOC
 // jemalloc reads this at start: keep freed pages in the process instead of purging them after 10 s
 // (a training step frees and reallocates the same large blocks every iteration; each purged page
-// would fault back in). MALLOC_CONF in the environment overrides it.
+// would fault back in). Kept pages must also be reusable for smaller requests: by default jemalloc
+// will not split a free extent 64x larger than the request, so with nothing ever purged a model
+// whose blocks vary in size (the depthwise transposed convolutions of DCGAN with block = "dsc")
+// kept mapping new memory, about 10 MiB per iteration (tools/bench/results/jemalloc_extent_fit.txt).
+// MALLOC_CONF in the environment overrides it.
 extern "C" {
-const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1,lg_extent_max_active_fit:20";
 }
 #endif
 

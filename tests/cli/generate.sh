@@ -47,3 +47,6 @@ generate_mean=$(/usr/bin/python3 -c "import numpy as np; print('%.6f' % np.load(
 "$ganrig" export "$run" --format pg --out gen/e6.pt; echo "exit $?"
 ls gen/e1 gen/e2 gen/e3 gen/e4 gen/e5 gen/e6.pt 2>&1 | grep -c "No such file" | sed 's/^/nothing written: /'
 echo "seeds folder still has $(ls gen/seeds | wc -l) files"
+echo "--- report"
+"$ganrig" report "$run" | sed 's|.*/generate-runs/|report of generate-runs/|'
+"$ganrig" report gen/seeds; echo "exit $?"
