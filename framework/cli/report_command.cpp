@@ -80,8 +80,8 @@ int report(const ReportCommand& command) {
   } else {
     for (const auto& target : command.targets) {
       const fs::path dir = fs::path(target).lexically_normal();
-      runs.push_back({dir, runs.size() < 1 && command.targets.size() == 1 ? dir.filename().string()
-                                                                           : dir.parent_path().filename().string() + "/" + dir.filename().string()});
+      const std::string folder = dir.filename().string();  // several runs: <experiment>/<folder>
+      runs.push_back({dir, command.targets.size() == 1 ? folder : dir.parent_path().filename().string() + "/" + folder});
     }
     if (page.empty()) page = runs.size() == 1 ? RunLayout{runs.front().dir}.report() : fs::path("report-compare.html");
     title = runs.size() == 1 ? runs.front().dir.parent_path().filename().string() + " - " + runs.front().name

@@ -27,13 +27,12 @@ struct Mark {};
 struct Value {
   std::variant<std::monostate, bool, std::int64_t, double, std::string, std::vector<ValuePtr>,
                std::vector<std::pair<ValuePtr, ValuePtr>>, Global, torch::Tensor, Mark>
-      v;
-  bool is_tuple = false;  // a vector<ValuePtr> is a tuple (true) or a list
+      v;  // a vector<ValuePtr> is a tuple or a list: a state dict needs no difference
 };
 using Items = std::vector<ValuePtr>;
 using DictItems = std::vector<std::pair<ValuePtr, ValuePtr>>;
 
-ValuePtr make(decltype(Value::v) v, bool tuple = false) { return std::make_shared<Value>(Value{std::move(v), tuple}); }
+ValuePtr make(decltype(Value::v) v) { return std::make_shared<Value>(Value{std::move(v)}); }
 
 torch::ScalarType storage_dtype(const std::string& name) {
   static const std::map<std::string, torch::ScalarType> types = {
@@ -160,11 +159,11 @@ bool StateUnpickler::step(char op) {
     case 'h': stack_.push_back(memo_.at(read<std::uint8_t>())); break;         // BINGET
     case 'j': stack_.push_back(memo_.at(read<std::uint32_t>())); break;        // LONG_BINGET
     case '(': stack_.push_back(make(Mark{})); break;
-    case ')': stack_.push_back(make(Items{}, true)); break;
-    case 't': stack_.push_back(make(pop_to_mark(), true)); break;
-    case 0x85: { ValuePtr a = pop(); stack_.push_back(make(Items{a}, true)); break; }
-    case 0x86: { ValuePtr b = pop(), a = pop(); stack_.push_back(make(Items{a, b}, true)); break; }
-    case 0x87: { ValuePtr c = pop(), b = pop(), a = pop(); stack_.push_back(make(Items{a, b, c}, true)); break; }
+    case ')': stack_.push_back(make(Items{})); break;
+    case 't': stack_.push_back(make(pop_to_mark())); break;
+    case 0x85: { ValuePtr a = pop(); stack_.push_back(make(Items{a})); break; }
+    case 0x86: { ValuePtr b = pop(), a = pop(); stack_.push_back(make(Items{a, b})); break; }
+    case 0x87: { ValuePtr c = pop(), b = pop(), a = pop(); stack_.push_back(make(Items{a, b, c})); break; }
     case ']': stack_.push_back(make(Items{})); break;
     case 'a': { ValuePtr v = pop(); std::get<Items>(stack_.back()->v).push_back(v); break; }
     case 'e': { Items items = pop_to_mark(); auto& list = std::get<Items>(stack_.back()->v);

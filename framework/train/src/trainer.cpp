@@ -94,27 +94,29 @@ void Loop::start() {
         progress_.line(fmt::format("removed {} partial file(s) of an earlier process in {}", removed, folder.string()));
   }
   const bool resumed = options_.resume_from.has_value();
+  bool imported = false;  // a generator-only checkpoint (ganrig import): nothing but G goes on
   if (resumed) {
     const fs::path& file = *options_.resume_from;
     const std::string difference = checkpointer_->resume(file, options_.force);
+    imported = checkpointer_->resumed_generator_only();
     if (!difference.empty() && world_.is_main()) {
       progress_.line(fmt::format("resuming with a changed configuration (--force): {}", difference));
       write_file_atomic(layout.resumed_config(state_->cur_nimg), to_toml(config_, true));
     }
-    if (checkpointer_->resumed_generator_only())
+    if (imported)
       progress_.line(fmt::format("fine-tuning the generator of {} (imported): D, optimizers and progress start fresh",
                                  file.string()));
     else
       progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), state_->cur_nimg / 1000.0,
                                  state_->cur_tick));
-    if (!checkpointer_->resumed_generator_only() && state_->saved_world_size != world_.size())
+    if (!imported && state_->saved_world_size != world_.size())
       progress_.line(fmt::format(
           "warning: this checkpoint was written by {} process(es) and {} now train it: training continues from its "
           "state, but unless each micro-batch keeps its size (see docs/distributed.md) BatchNorm groups and random "
           "streams differ from an uninterrupted run",
           state_->saved_world_size, world_.size()));
   }
-  const bool continued = resumed && !checkpointer_->resumed_generator_only();  // progress and records go on
+  const bool continued = resumed && !imported;  // progress and records go on
   if (world_.is_main()) write_run_record(*context_, continued);
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);  // samples at kimg 0 show the starting resolution
   synchronize_replicas();
