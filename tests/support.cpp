@@ -127,6 +127,21 @@ std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, cons
   return e;
 }
 
+torch::Tensor read_netpbm(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string magic;
+  int width = 0, height = 0, max_value = 0;
+  in >> magic >> width >> height >> max_value;
+  in.get();  // the single whitespace before the pixels
+  if (!in || (magic != "P5" && magic != "P6") || max_value != 255)
+    throw std::runtime_error("not an 8-bit binary PPM/PGM: " + file.string());
+  const std::int64_t channels = magic == "P6" ? 3 : 1;
+  torch::Tensor pixels = torch::empty({height, width, channels}, torch::kUInt8);
+  in.read(reinterpret_cast<char*>(pixels.data_ptr<std::uint8_t>()), pixels.numel());
+  if (in.gcount() != pixels.numel()) throw std::runtime_error("truncated image: " + file.string());
+  return pixels;
+}
+
 std::vector<nlohmann::json> read_stats(const fs::path& run_dir) {
   std::vector<nlohmann::json> lines;
   std::ifstream in(run_dir / "stats.jsonl");

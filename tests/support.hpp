@@ -32,6 +32,9 @@ const Registry& plugin_registry();
 // against the build's plugins and the test components.
 std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, const std::vector<std::string>& overrides = {});
 
+// A binary PPM (P6) or PGM (P5) image as written by the "ppm" sample sink: uint8 [H, W, C].
+torch::Tensor read_netpbm(const std::filesystem::path& file);
+
 // The lines of a run folder's stats.jsonl, parsed.
 std::vector<nlohmann::json> read_stats(const std::filesystem::path& run_dir);
 

@@ -1,6 +1,10 @@
 // DCGAN (Radford, Metz, Chintala, ICLR 2016) generator and discriminator at any resolution 2^k >= 8.
-// Every convolution after the latent projection comes from the block registry, so `block = "dsc"`
-// turns it into a depthwise-separable network without code changes.
+// Every hidden convolution comes from the block registry, so `block = "dsc"` turns the network
+// depthwise-separable without code changes. The layers that touch pixels or the latent stay
+// standard convolutions: the latent projection and the output convolution of G (as Faster
+// Projected GAN keeps FastGAN's InitLayer and 3x3 output convolution), the first convolution and
+// the logit of D (as MobileNet and Xception keep a full first convolution: a depthwise filter on
+// a 1-channel image is a single map that every feature would be a multiple of).
 #include <cmath>
 #include <fmt/format.h>
 
@@ -21,19 +25,21 @@ std::int64_t stages_for(const ConfigView& view, std::int64_t resolution) {
   return k - 2;  // 4x4 -> resolution in (k - 2) doublings
 }
 
-// DCGAN's initialisation: conv weights N(0, 0.02), BatchNorm weights N(1, 0.02), biases 0.
-void dcgan_init(torch::nn::Module& module) {
+// DCGAN's initialisation (the reference code's weights_init): convolutions N(0, 0.02), BatchNorm
+// scales N(1, 0.02), biases 0. A block layer is asked to scale activations as a standard
+// convolution with N(0, 0.02) weights would (ConvLayer::init_normal), so a depthwise-separable
+// pair does not draw both factors from N(0, 0.02).
+void dcgan_init(torch::nn::Module& network) {
   torch::NoGradGuard no_grad;
-  for (auto& item : module.named_parameters()) {
-    const std::string& name = item.key();
-    torch::Tensor& p = item.value();
-    const bool batchnorm = name.find("bn") != std::string::npos;
-    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0)
-      p.zero_();
-    else if (batchnorm)
-      p.normal_(1.0, 0.02);
-    else
-      p.normal_(0.0, 0.02);
+  for (const auto& child : network.children()) {
+    if (auto* layer = dynamic_cast<ganrig::ConvLayer*>(child.get())) {
+      layer->init_normal(0.02);
+    } else if (auto* conv = dynamic_cast<ganrig::Conv2dLayerImpl*>(child.get())) {
+      conv->init_normal(0.02);
+    } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(child.get())) {
+      bn->weight.normal_(1.0, 0.02);
+      bn->bias.zero_();
+    }
   }
 }
 
@@ -66,7 +72,7 @@ class DcganGenerator : public ganrig::Generator {
       if (bn) bns_.push_back(register_module(fmt::format("up{}_bn", s), torch::nn::BatchNorm2d(channels / 2)));
       channels /= 2;
     }
-    to_image_ = register_module("to_image", block->make(up_conv(channels, image.channels, sn)));
+    to_image_ = register_module("to_image", ganrig::Conv2dLayer(up_conv(channels, image.channels, sn)));
     if (cfg.string("init") == "dcgan") dcgan_init(*this);
   }
 
@@ -89,7 +95,7 @@ class DcganGenerator : public ganrig::Generator {
   torch::nn::BatchNorm2d project_bn_{nullptr};
   std::vector<std::shared_ptr<ganrig::ConvLayer>> ups_;
   std::vector<torch::nn::BatchNorm2d> bns_;
-  std::shared_ptr<ganrig::ConvLayer> to_image_;
+  ganrig::Conv2dLayer to_image_{nullptr};
 };
 
 class DcganDiscriminator : public ganrig::Discriminator {
@@ -101,7 +107,7 @@ class DcganDiscriminator : public ganrig::Discriminator {
     const bool sn = cfg.boolean("spectral_norm");
     const bool bn = cfg.boolean("batchnorm");
     auto block = ctx.block(cfg, "block");
-    downs_.push_back(register_module("down0", block->make(down_conv(image.channels, channels, sn))));
+    from_image_ = register_module("down0", ganrig::Conv2dLayer(down_conv(image.channels, channels, sn)));
     for (std::int64_t s = 1; s < stages; ++s) {
       downs_.push_back(register_module(fmt::format("down{}", s), block->make(down_conv(channels, channels * 2, sn))));
       if (bn) bns_.push_back(register_module(fmt::format("down{}_bn", s), torch::nn::BatchNorm2d(channels * 2)));
@@ -113,16 +119,17 @@ class DcganDiscriminator : public ganrig::Discriminator {
   }
 
   torch::Tensor forward(const torch::Tensor& images) override {
-    torch::Tensor x = torch::leaky_relu(downs_[0]->forward(images), 0.2);
-    for (std::size_t i = 1; i < downs_.size(); ++i) {
+    torch::Tensor x = torch::leaky_relu(from_image_->forward(images), 0.2);
+    for (std::size_t i = 0; i < downs_.size(); ++i) {
       x = downs_[i]->forward(x);
-      if (!bns_.empty()) x = bns_[i - 1]->forward(x);
+      if (!bns_.empty()) x = bns_[i]->forward(x);
       x = torch::leaky_relu(x, 0.2);
     }
     return logit_->forward(x).flatten(1);
   }
 
  private:
+  ganrig::Conv2dLayer from_image_{nullptr};
   std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
   std::vector<torch::nn::BatchNorm2d> bns_;
   ganrig::Conv2dLayer logit_{nullptr};
@@ -132,7 +139,9 @@ ganrig::Schema generator_schema() {
   ganrig::Schema s;
   s.integer("latent_dim", 100, "Latent size.").range(1, 4096);
   s.integer("ngf", 64, "Channels of the last up-sampling stage; doubled per stage towards 4x4.").range(1, 4096);
-  s.component("block", "block", "conv", "Block for the up-sampling convolutions (\"conv\" or \"dsc\").");
+  s.component("block", "block", "conv",
+              "Block for the hidden up-sampling convolutions (\"conv\", \"dsc\", ...); the latent projection and the "
+              "output convolution stay standard.");
   s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
   s.boolean("batchnorm", true, "BatchNorm after each convolution but the output.");
   s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});
@@ -142,7 +151,9 @@ ganrig::Schema generator_schema() {
 ganrig::Schema discriminator_schema() {
   ganrig::Schema s;
   s.integer("ndf", 64, "Channels of the first stage; doubled per stage down to 4x4.").range(1, 4096);
-  s.component("block", "block", "conv", "Block for the down-sampling convolutions (\"conv\" or \"dsc\").");
+  s.component("block", "block", "conv",
+              "Block for the hidden down-sampling convolutions (\"conv\", \"dsc\", ...); the first convolution and "
+              "the logit stay standard.");
   s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
   s.boolean("batchnorm", true, "BatchNorm after each convolution but the first and the logit.");
   s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});

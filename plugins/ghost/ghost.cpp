@@ -3,6 +3,8 @@
 // ceil(C_out / ratio) channels plus a cheap depthwise 3x3 convolution that derives the remaining
 // ("ghost") channels from the primary ones; the two are concatenated. With ratio 2 it costs about
 // half a standard convolution. This plugin is the worked example of docs/writing-a-plugin.md.
+#include <cmath>
+
 #include "ganrig/build_context.hpp"
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/conv2d_layer.hpp"
@@ -17,13 +19,15 @@ class GhostConv : public ganrig::ConvLayer {
     const std::int64_t primary_channels = (asked.out_channels() + ratio - 1) / ratio;
     // The primary convolution does what was asked (stride, padding, transposed), to fewer channels.
     primary_ = register_module("primary", ganrig::Conv2dLayer(ConvOptions(asked).out_channels(primary_channels)));
-    // The cheap operation: a depthwise 3x3 making (ratio - 1) ghost maps per primary map.
+    // The cheap operation: a depthwise 3x3 making (ratio - 1) ghost maps per primary map. It is
+    // linear on the primary maps, so with equalized learning rate it takes gain 1: ghost maps then
+    // have the primary maps' scale instead of twice their variance.
     const auto cheap = ConvOptions(primary_channels, primary_channels * (ratio - 1), 3)
                            .padding(1)
                            .groups(primary_channels)
                            .bias(asked.bias())
                            .spectral_norm(asked.spectral_norm())
-                           .equalized_gain(asked.equalized_gain());
+                           .equalized_gain(asked.equalized_gain() > 0 ? 1.0 : 0.0);
     if (ratio > 1) cheap_ = register_module("cheap", ganrig::Conv2dLayer(cheap));
   }
   torch::Tensor forward(const torch::Tensor& x) override {
@@ -31,6 +35,12 @@ class GhostConv : public ganrig::ConvLayer {
     if (!cheap_) return primary;
     // Keep exactly the requested channel count (ceil above may make one too many).
     return torch::cat({primary, cheap_->forward(primary)}, 1).narrow(1, 0, out_channels_);
+  }
+  // Primary maps as the standard convolution's; the cheap depthwise 3x3 keeps their variance
+  // (N(0, 1/sqrt(9))), so ghost maps are on the same scale as primary maps.
+  void init_normal(double std) override {
+    primary_->init_normal(std);
+    if (cheap_) cheap_->init_normal(1.0 / std::sqrt(static_cast<double>(cheap_->fan_in())));
   }
 
  private:

@@ -5,11 +5,11 @@
 # a small tmpfs; skipped where that is not allowed. Usage: disk_full.sh GANRIG SOURCE_DIR
 set -u
 if [ -z "${GANRIG_IN_NAMESPACE:-}" ]; then
-  GANRIG_IN_NAMESPACE=1 exec unshare -rm "$0" "$@" 2>/dev/null || { echo "SKIP: cannot make a mount namespace here"; exit 0; }
+  GANRIG_IN_NAMESPACE=1 exec unshare -rm "$0" "$@" 2>/dev/null || { echo "SKIP: cannot make a mount namespace here"; exit 77; }
 fi
 G=$1 SRC=$2 R=$(pwd)/runs-full
 rm -rf "$R"; mkdir -p "$R"
-mount -t tmpfs -o size=2000k tmpfs "$R" || { echo "SKIP: cannot mount a tmpfs here"; exit 0; }
+mount -t tmpfs -o size=2000k tmpfs "$R" || { echo "SKIP: cannot mount a tmpfs here"; exit 77; }
 train() {
   "$G" train "$@" --set dataset.limit=256 --set generator.ngf=8 --set discriminator.ndf=8 --set train.total_kimg=2 \
     --set train.tick_kimg=0.5 --set train.snapshot_kimg=0.5 --set train.sample_kimg=100 --set exec.threads=1 2>&1

@@ -10,7 +10,7 @@ ganrig=$1 src=$2 python=$3
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$browser" ]; then
   echo "SKIP: no Chromium (tools/setup.sh --tests installs Debian's chromium)"
-  exit 0
+  exit 77
 fi
 rm -rf report-browser && mkdir -p report-browser
 cd report-browser
@@ -19,6 +19,9 @@ for block in conv dsc; do
   "$ganrig" train "$experiment" --set generator.block=$block --set eval.interval_kimg=0.016 \
     --set exec.sample_format=png --set train.sample_kimg=0.016 --run-root runs >/dev/null || exit 1
 done
+# A generator that cannot learn (learning rate 0): its page must open with the flat-samples warning.
+"$ganrig" train "$experiment" --set optim.generator.lr=0 --set 'eval.metrics=[]' --run-root flat-runs >/dev/null || exit 1
+flat_run=$(ls -d flat-runs/tiny_fmnist_eval/00000-*)
 # Projected GAN (FastGAN-lite G, projected D on the MobileNetV2 projector) with KID at every tick.
 "$ganrig" train "$src/experiments/projected_gan/pg_fmnist64.toml" --set dataset.limit=64 --set generator.ngf=8 \
   --set train.batch=8 --set train.total_kimg=0.032 --set train.tick_kimg=0.016 --set train.snapshot_kimg=0.016 \
@@ -36,6 +39,7 @@ open_page "file://$PWD/$run/report.html" --screenshot="$PWD/report.png" >/dev/nu
 cp "$pg_run/report.html" pg.html && open_page "file://$PWD/pg.html" --dump-dom > pg.dom || exit 1
 "$ganrig" report runs/tiny_fmnist_eval/00000-* runs/tiny_fmnist_eval/00001-* --out compare.html || exit 1
 open_page "file://$PWD/compare.html" --dump-dom > compare.dom || exit 1
+cp "$flat_run/report.html" flat.html && open_page "file://$PWD/flat.html" --dump-dom > flat.dom || exit 1
 "$python" - <<'PY'
 import html, json, re, sys
 def drawn(dom_file, console_file):
@@ -44,6 +48,11 @@ def drawn(dom_file, console_file):
     report = json.loads(html.unescape(check.group(1))) if check else {'charts': [], 'errors': ['no report-check']}
     console = [l for l in open(console_file) if 'CONSOLE' in l and ('Uncaught' in l or 'Error' in l)]
     return {c['title']: (c['series'], c['points']) for c in report['charts']}, report['errors'] + console
+def warnings(dom_file):
+    dom = open(dom_file).read()
+    check = re.search(r'<pre id="report-check"[^>]*>(.*?)</pre>', dom, re.S)
+    shown = re.findall(r'<p class="warning">(.*?)</p>', dom, re.S)
+    return (json.loads(html.unescape(check.group(1))).get('warnings', []) if check else []), shown
 ok = True
 for name, dom, console, expect in [
         ('run', 'run.dom', 'report.html.console',
@@ -60,6 +69,11 @@ for name, dom, console, expect in [
         status = 'ok' if got == want else 'WRONG'
         ok &= status == 'ok' and not errors
         print(f'  {title}: series, points {got} (expected {want}) {status}')
+listed, shown = warnings('flat.dom')
+flat_ok = len(listed) == 1 and len(shown) == 1 and 'generated sample grids after 0 kimg were flat' in shown[0]
+ok &= flat_ok
+print(f'flat generator page: {len(shown)} warning shown: {html.unescape(shown[0]) if shown else "none"} '
+      f'{"ok" if flat_ok else "WRONG"}')
 print('browser test: OK' if ok else 'browser test: FAILED')
 PY
 ls -la report.png | awk '{print "screenshot:", $NF, $5, "bytes"}'

@@ -35,13 +35,15 @@ TEST_CASE("dcgan parameter counts: exact for conv, fewer for dsc", "[dcgan]") {
   // G at 32x32x1, latent 100, ngf 64: projection 100*256*16 + BN 512, up 256->128 (4x4) + BN 256,
   // up 128->64 + BN 128, to_image 64->1: 409600+512+524288+256+131072+128+1024.
   CHECK(count_parameters(*build<Generator>("", {1, 32}), false) == 1066880);
-  // dsc: depthwise 4x4 + pointwise 1x1 instead: 256*16+256*128, 128*16+128*64, 64*16+64*1.
+  // dsc: depthwise 4x4 + pointwise 1x1 in the hidden layers: 256*16+256*128, 128*16+128*64; the
+  // projection and to_image stay standard.
   CHECK(count_parameters(*build<Generator>("block = \"dsc\"\n", {1, 32}), false) ==
-        409600 + 512 + (4096 + 32768) + 256 + (2048 + 8192) + 128 + (1024 + 64));
+        409600 + 512 + (4096 + 32768) + 256 + (2048 + 8192) + 128 + 1024);
   // D at 32x32x1, ndf 64: 1*64*16, 64*128*16 + BN 256, 128*256*16 + BN 512, logit 256*16.
   CHECK(count_parameters(*build<Discriminator>("", {1, 32}), false) == 661248);
-  CHECK(count_parameters(*build<Discriminator>("block = \"dsc\"\n", {1, 32}), false) <
-        count_parameters(*build<Discriminator>("", {1, 32}), false));
+  // dsc: down0 and the logit stay standard; 64->128 and 128->256 become depthwise 4x4 + pointwise.
+  CHECK(count_parameters(*build<Discriminator>("block = \"dsc\"\n", {1, 32}), false) ==
+        1024 + (64 * 16 + 64 * 128) + 256 + (128 * 16 + 128 * 256) + 512 + 4096);
 }
 
 TEST_CASE("dcgan gradients are finite and reach every parameter", "[dcgan]") {

@@ -50,8 +50,9 @@ class CountingAction : public TickAction {
 
 TEST_CASE("tick actions run in their registered order, and a new one is one class and one line", "[loop]") {
   // Order 25: after the sample grids, before the snapshot, so its count of this tick is saved.
+  // The sample grids come first: the stats and progress lines report the tick's grid.
   CHECK(tick_action_names() ==
-        std::vector<std::string>{"stats_log", "progress", "sample_grids", "test_counter", "snapshots", "metrics", "report"});
+        std::vector<std::string>{"sample_grids", "stats_log", "progress", "test_counter", "snapshots", "metrics", "report"});
 
   seen = {};
   const fs::path dir = test::temp_dir("tick-actions");

@@ -31,6 +31,16 @@ Conv2dLayerImpl::Conv2dLayerImpl(const ConvOptions& options) : options_(options)
   if (o.spectral_norm()) sn_ = std::make_unique<SpectralNorm>(*this, weight_, o.transposed() ? 1 : 0);
 }
 
+void Conv2dLayerImpl::init_normal(double std) {
+  torch::NoGradGuard no_grad;
+  weight_.normal_(0.0, std / runtime_scale_);
+  if (bias_.defined()) bias_.zero_();
+}
+
+std::int64_t Conv2dLayerImpl::fan_in() const {
+  return options_.in_channels() / options_.groups() * options_.kernel_size() * options_.kernel_size();
+}
+
 torch::Tensor Conv2dLayerImpl::effective_weight() {
   const torch::Tensor w = sn_ ? sn_->weight(weight_, false) : weight_;
   return runtime_scale_ != 1.0 ? w * runtime_scale_ : w;

@@ -12,6 +12,7 @@ class DownBlock : public ConvLayer {
   torch::Tensor forward(const torch::Tensor& x) override {
     return torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2);
   }
+  void init_normal(double std) override { conv_->init_normal(std); }
 
  private:
   std::shared_ptr<ConvLayer> conv_;

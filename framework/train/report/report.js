@@ -167,10 +167,28 @@
       const ys = r.metrics.filter((m) => m.metric === n).map(metricValue).filter(finite);
       return ys.length ? `${ys[ys.length - 1].toPrecision(4)} (best ${Math.min(...ys).toPrecision(4)})` : '';
     });
-    table(s, ['run', 'G params', 'kimg', 'sec/kimg', 'peak RSS MiB', 'non-finite steps'].concat(names.map((n) => `${n} final (best)`)),
+    table(s, ['run', 'G params', 'kimg', 'sec/kimg', 'peak RSS MiB', 'non-finite steps', 'flat sample grids']
+      .concat(names.map((n) => `${n} final (best)`)),
       runs.map((r) => [r.name, r.parameters || '', last(r, 'kimg'), last(r, 'sec_per_kimg'), last(r, 'peak_rss_mib'),
-        last(r, 'nonfinite/total')].concat(metricCells(r))));
+        last(r, 'nonfinite/total'), last(r, 'samples/flat_grids')].concat(metricCells(r))));
     runs.forEach((r) => s.appendChild(el('p', {}, el('code', { text: r.resume }))));
+  }
+
+  // Runs whose generated sample grids stayed flat (every sample nearly one colour after 0 kimg):
+  // said at the top of the page, since the curves of such a run measure nothing worth comparing.
+  const warnings = [];
+  function flatSampleWarnings(runs) {
+    runs.forEach((r) => {
+      const flat = r.stats.filter((line) => line['samples/flat'] === 1);
+      if (!flat.length) return;
+      const grids = r.stats.filter((line) => finite(line['samples/pixel_std'])).length;
+      const last = flat[flat.length - 1];
+      const text = `${r.name}: ${flat.length} of ${grids} generated sample grids after 0 kimg were flat (every sample `
+        + `nearly one colour), the last at ${short(last.kimg)} kimg with pixel std ${short(last['samples/pixel_std'])} `
+        + 'of 255: the generator is not learning structure, and its metrics compare nothing.';
+      warnings.push(text);
+      document.getElementById('report').appendChild(el('p', { class: 'warning', text: `Warning: ${text}` }));
+    });
   }
 
   function configuration(runs) {
@@ -191,6 +209,7 @@
     document.getElementById('title').textContent = data.title;
     document.getElementById('subtitle').textContent = `written ${data.written_at} by ganrig report`;
     if (typeof uPlot === 'undefined') throw new Error('uPlot is not inlined: run tools/setup.sh and rebuild');
+    flatSampleWarnings(data.runs);
     summary(data.runs);
     trainingCharts(data.runs);
     metricCharts(data.runs);
@@ -199,6 +218,6 @@
   } catch (e) {
     errors.push(String(e && e.message ? e.message : e));
   }
-  window.ganrigReport = { charts: drawn, errors };
+  window.ganrigReport = { charts: drawn, errors, warnings };
   document.getElementById('report-check').textContent = JSON.stringify(window.ganrigReport);
 })();

@@ -52,8 +52,23 @@ class ProgressAction : public TickAction {
                                   s.cur_tick, s.cur_nimg / 1000.0, total / 1000.0, sec_per_kimg,
                                   format_duration((total - s.cur_nimg) / 1000.0 * sec_per_kimg),
                                   mean_or_zero(tick.means, "loss/G"), mean_or_zero(tick.means, "loss/D"),
-                                  peak_rss_mib()));
+                                  peak_rss_mib()) +
+                      flat_samples_warning(s));
   }
+
+ private:
+  // Appended to the tick's line when its sample grid is flat; the first time with what it means.
+  std::string flat_samples_warning(const RunState& s) {
+    if (s.last_grid.nimg != s.cur_nimg || !s.last_grid.flat) return "";
+    std::string warning = fmt::format("  WARNING flat samples (pixel std {:.2f} of 255)", s.last_grid.pixel_std);
+    if (!explained_)
+      warning += fmt::format(": every sample of the grid at {:.3f} kimg is nearly one colour (largest per-sample "
+                             "pixel std {:.2f}); the generator is not learning structure",
+                             s.cur_nimg / 1000.0, s.last_grid.max_sample_std);
+    explained_ = true;
+    return warning;
+  }
+  bool explained_ = false;
 };
 
 std::unique_ptr<TickAction> make(LoopContext&) { return std::make_unique<ProgressAction>(); }

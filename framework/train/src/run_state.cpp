@@ -25,6 +25,7 @@ void RunState::save(TrainingState& state) const {
   state["cur_tick"] = torch::tensor(cur_tick, torch::kLong);
   state["batch_idx"] = torch::tensor(batch_idx, torch::kLong);
   state["nonfinite_total"] = torch::tensor(nonfinite_total, torch::kLong);
+  state["flat_grids"] = torch::tensor(flat_grids, torch::kLong);
   state["elapsed_seconds"] = torch::tensor(elapsed(), torch::kDouble);
   state["eval_seconds"] = torch::tensor(eval_seconds, torch::kDouble);
   state["world_size"] = torch::tensor(world_size, torch::kLong);
@@ -37,6 +38,7 @@ void RunState::load(const TrainingState& state) {
   cur_tick = integer(state, "cur_tick");
   batch_idx = integer(state, "batch_idx");
   nonfinite_total = integer(state, "nonfinite_total");
+  flat_grids = state.count("flat_grids") ? integer(state, "flat_grids") : 0;  // older checkpoints lack it
   elapsed_before_ = state.at("elapsed_seconds").item<double>();
   session_start_ = std::chrono::steady_clock::now();
   if (state.count("eval_seconds")) eval_seconds = state.at("eval_seconds").item<double>();

@@ -1,6 +1,9 @@
 // samples/: a grid of real images at the start, and grids of G_ema's images for fixed latents every
 // sample_kimg (and at the end of a session). Sampling forks the random streams, so writing a grid
-// never changes training.
+// never changes training. Each generated grid is checked: when every sample in it is nearly one
+// colour after 0 kimg, the generator is not learning structure, and the run says so (the progress
+// line, stats.jsonl's samples/* keys and the report page read RunState::last_grid and flat_grids).
+// This action runs first at a tick, so those see the grid of the same tick.
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "ganrig/build_context.hpp"
@@ -11,6 +14,21 @@
 namespace ganrig {
 
 namespace {
+
+// A sample whose pixels vary by less than this (standard deviation, 0-255 scale) shows one flat
+// colour to the eye. DCGAN's standard generator starts at about 1 and is above 30 by 4 kimg on
+// Fashion-MNIST; the depthwise-separable one that never learned stayed near 1 (issue 23).
+constexpr double kFlatSampleStd = 2.0;
+
+SampleGridCheck check_grid(const torch::Tensor& fakes, std::int64_t nimg) {
+  const torch::Tensor pixels = ((fakes.to(torch::kFloat32).clamp(-1, 1) + 1) * 127.5).flatten(1);
+  SampleGridCheck check;
+  check.nimg = nimg;
+  check.pixel_std = pixels.std().item<double>();
+  check.max_sample_std = pixels.std(1).max().item<double>();
+  check.flat = nimg > 0 && check.max_sample_std < kFlatSampleStd;
+  return check;
+}
 
 class SampleGridAction : public TickAction {
  public:
@@ -59,6 +77,8 @@ class SampleGridAction : public TickAction {
       if (fakes.size(2) != full) fakes = torch::upsample_nearest2d(fakes, {full, full});
       sink_->write(run.layout.fakes(run.state.cur_nimg),
                    make_grid(fakes, run.settings.grid_rows, run.settings.grid_cols));
+      run.state.last_grid = check_grid(fakes, run.state.cur_nimg);
+      run.state.flat_grids += run.state.last_grid.flat;
     });
   }
 
@@ -68,7 +88,7 @@ class SampleGridAction : public TickAction {
 
 std::unique_ptr<TickAction> make(LoopContext& run) { return std::make_unique<SampleGridAction>(run); }
 
-[[maybe_unused]] const bool registered = register_tick_action("sample_grids", 20, make);
+[[maybe_unused]] const bool registered = register_tick_action("sample_grids", 5, make);
 
 }  // namespace
 

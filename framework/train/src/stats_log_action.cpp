@@ -35,7 +35,12 @@ class StatsLogAction : public TickAction {
                            {"peak_rss_mib", peak_rss_mib()},
                            {"lr/G", learning_rate(*run.networks.optimizer_g)},
                            {"lr/D", learning_rate(*run.networks.optimizer_d)},
-                           {"nonfinite/total", s.nonfinite_total}};
+                           {"nonfinite/total", s.nonfinite_total},
+                           {"samples/flat_grids", s.flat_grids}};
+    if (s.last_grid.nimg == s.cur_nimg) {  // a grid of generated samples was drawn at this tick
+      line["samples/pixel_std"] = s.last_grid.pixel_std;
+      line["samples/flat"] = s.last_grid.flat ? 1 : 0;
+    }
     if (run.device.is_cuda()) line["peak_cuda_mib"] = peak_cuda_mib(run.device);
     if (run.growth.active()) {
       line["resolution"] = run.growth.current().resolution;

@@ -18,6 +18,12 @@ class Conv2dLayerImpl : public torch::nn::Module {
   explicit Conv2dLayerImpl(const ConvOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor effective_weight();  // the weight the forward would use (no u/v update)
+  // Effective weights N(0, std) (before spectral normalisation; equalized-LR layers draw their
+  // stored weights so that weight * runtime scale is N(0, std)), bias zero.
+  void init_normal(double std);
+  // in_channels / groups * kernel_size^2: the inputs summed into one output value (of the
+  // non-transposed convolution; a stride-s transposed one sums 1/s^2 of them).
+  std::int64_t fan_in() const;
   const ConvOptions& options() const { return options_; }
 
  private:

@@ -26,6 +26,13 @@ struct ImageShape {
 class ConvLayer : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // Re-initialises the layer so that it scales activations as a standard convolution with weights
+  // drawn from N(0, std) would, biases zero. Networks with an initialisation scheme of their own
+  // (DCGAN's N(0, 0.02)) call it, so the scheme means the same whatever the block. The default
+  // suits a layer made of one convolution (every weight N(0, std)); a block that composes several
+  // convolutions must override it (a depthwise-separable pair whose two factors both drew
+  // N(0, 0.02) would shrink activations ~50x per layer; tests/plugins/block_scale_test.cpp).
+  virtual void init_normal(double std);
 };
 
 // kind "block": a factory of convolutions (`conv`, `dsc`, ...). Networks ask a block for each

@@ -14,7 +14,8 @@
 // Bumped whenever an interface in the core changes layout or meaning.
 // 2: Discriminator::forward_pair, StatsSink::add(name, tensor).
 // 3: the ABI symbol checked before loading.
-#define GANRIG_ABI_VERSION 3
+// 4: ConvLayer::init_normal.
+#define GANRIG_ABI_VERSION 4
 
 #ifndef GANRIG_PLUGIN_ABI_VERSION
 #define GANRIG_PLUGIN_ABI_VERSION GANRIG_ABI_VERSION  // tests override this to build a mismatch

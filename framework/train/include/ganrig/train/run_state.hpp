@@ -10,6 +10,14 @@
 
 namespace ganrig {
 
+// What the sample_grids action saw in the newest grid of generated images.
+struct SampleGridCheck {
+  std::int64_t nimg = -1;    // images shown when it was drawn (-1: none yet)
+  double pixel_std = 0;      // standard deviation of all its pixels, 0-255 scale
+  double max_sample_std = 0; // the largest standard deviation within one sample, 0-255 scale
+  bool flat = false;         // drawn after 0 kimg and every sample nearly one colour
+};
+
 class RunState : public Stateful {
  public:
   explicit RunState(torch::Device device) : device_(device) {}
@@ -23,6 +31,8 @@ class RunState : public Stateful {
   double eval_seconds = 0;           // time spent evaluating metrics (part of elapsed())
   std::int64_t world_size = 1;       // processes training the run now (saved; see saved_world_size)
   std::int64_t saved_world_size = 1; // the processes of the session that wrote the loaded checkpoint
+  SampleGridCheck last_grid;         // the newest generated sample grid (not saved)
+  std::int64_t flat_grids = 0;       // generated grids after 0 kimg in which every sample was flat (saved)
 
   double elapsed() const;  // seconds of training over all sessions of this run
 

@@ -69,8 +69,9 @@ using TickActionFactory = std::function<std::unique_ptr<TickAction>(LoopContext&
 
 // Adds an action, at static initialisation of the file that defines it:
 //   [[maybe_unused]] const bool registered = register_tick_action("snapshots", 30, make_snapshot);
-// Actions run in ascending `order` (stats log 10, progress 15, samples 20, snapshots 30, metrics
-// 40: a metric evaluated at a snapshot can point best.pt at it). An action with state of its own
+// Actions run in ascending `order` (samples 5, stats log 10, progress 15, snapshots 30, metrics
+// 40: the stats line and the progress line report the tick's sample grid; a metric evaluated at a
+// snapshot can point best.pt at it). An action with state of its own
 // takes an order below 30, so the snapshot of a tick holds what the action did in it. Returns true.
 bool register_tick_action(const std::string& name, int order, TickActionFactory factory);
 
