@@ -54,13 +54,14 @@ TEST_CASE("Fréchet distance of a rank-deficient covariance stays finite and rea
   CHECK(frechet_distance(feature_stats(x), feature_stats(x)) == Approx(0).margin(1e-4));  // traces ~128
 }
 
-TEST_CASE("feature statistics are numpy's mean and unbiased covariance", "[metrics]") {
+TEST_CASE("feature statistics are the official code's mean and covariance divided by N", "[metrics]") {
+  // metric_utils.FeatureStats.get_mean_cov: raw_cov / N - outer(mean, mean) (numpy.cov divides by N - 1).
   const auto x = torch::tensor({{1.0, 2.0}, {3.0, 6.0}, {5.0, 4.0}});
   const FeatureStats s = feature_stats(x);
   CHECK(s.mean[0].item<double>() == Approx(3.0));
-  CHECK(s.covariance[0][0].item<double>() == Approx(4.0));
-  CHECK(s.covariance[0][1].item<double>() == Approx(2.0));
-  CHECK(s.covariance[1][1].item<double>() == Approx(4.0));
+  CHECK(s.covariance[0][0].item<double>() == Approx(8.0 / 3));
+  CHECK(s.covariance[0][1].item<double>() == Approx(4.0 / 3));
+  CHECK(s.covariance[1][1].item<double>() == Approx(8.0 / 3));
   REQUIRE_THROWS_AS(feature_stats(torch::zeros({1, 3})), Error);
 }
 
@@ -74,6 +75,20 @@ TEST_CASE("KID is about 0 for sets from one distribution and clearly positive fo
   CHECK(shifted.subset_size == 300);
   // Identical sets: the unbiased estimator averages to about zero, not exactly zero.
   CHECK(std::abs(kernel_inception_distance(a, a, 20, 300).mean) < 0.05);
+}
+
+TEST_CASE("KID on given subsets: one subset by hand, and mismatched subsets refused", "[metrics]") {
+  // m = 2, d = 1: x = {1, 2} (fake), y = {0, 1} (real); k(u, v) = (u v + 1)^3.
+  const auto real = torch::tensor({{0.0}, {1.0}, {5.0}}), fake = torch::tensor({{9.0}, {1.0}, {2.0}});
+  const auto k = [](double u, double v) { return std::pow(u * v + 1, 3); };
+  const double within = 2 * k(1, 2) + 2 * k(0, 1);  // off-diagonal pairs of x and of y
+  const double across = k(1, 0) + k(1, 1) + k(2, 0) + k(2, 1);
+  const double expected = (within / (2 - 1) - across * 2.0 / 2) / 2;
+  const KidValue kid = kernel_inception_distance(real, fake, {torch::tensor({1, 2})}, {torch::tensor({0, 1})});
+  CHECK(kid.mean == Approx(expected).epsilon(1e-12));
+  CHECK(kid.subset_size == 2);
+  REQUIRE_THROWS_WITH(kernel_inception_distance(real, fake, {torch::tensor({1, 2})}, {torch::tensor({0})}),
+                      Contains("unequal size"));
 }
 
 TEST_CASE("precision and recall on constructed point sets", "[metrics]") {

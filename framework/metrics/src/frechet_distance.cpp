@@ -11,7 +11,7 @@ FeatureStats feature_stats(const torch::Tensor& features) {
   const torch::Tensor x = features.to(torch::kCPU, torch::kFloat64);
   const torch::Tensor mean = x.mean(0);
   const torch::Tensor centred = x - mean;
-  return {mean, centred.t().mm(centred) / static_cast<double>(x.size(0) - 1), x.size(0)};
+  return {mean, centred.t().mm(centred) / static_cast<double>(x.size(0)), x.size(0)};
 }
 
 namespace {
