@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include "ganrig/train/trainer.hpp"
@@ -39,6 +40,7 @@ TEST_CASE("a 1-kimg DCGAN run with each block moves its sample grid off the flat
     const double start = grid_spread(dir / "samples" / "fakes-000000000.pgm");
     const double end = grid_spread(dir / "samples" / "fakes-000001024.pgm");
     INFO("pixel std of the grid: " << start << " at 0 kimg, " << end << " at 1.024 kimg");
+    std::cout << "block " << block << ": sample grid pixel std " << start << " at 0 kimg, " << end << " at 1.024 kimg\n";
     CHECK(start < 5);   // DCGAN's N(0, 0.02) starts near a constant image
     CHECK(end > 10);    // structure: the standard generator reaches ~19 here
     const auto stats = test::read_stats(dir);
