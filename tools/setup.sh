@@ -40,8 +40,8 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # python3-torch: the PyTorch-eager peer of the speed benchmark (tools/bench/), checked by a test.
 [ "$tests" = ON ] && packages+=(catch2 python3-torch clang libclang-rt-14-dev)  # clang: the libFuzzer target (tools/fuzz.sh)
-# scipy, requests: what the official Projected GAN metric code imports (tools/twin/official_metrics.py).
-[ "$tests" = ON ] && packages+=(python3-scipy python3-requests)
+# scipy, requests, psutil, pil, dill, click: what the official Projected GAN code imports (tools/twin/).
+[ "$tests" = ON ] && packages+=(python3-scipy python3-requests python3-psutil python3-pil python3-dill python3-click)
 # chromium: the report page's browser test (headless).
 [ "$tests" = ON ] && packages+=(chromium)
 

@@ -120,13 +120,14 @@ struct ExportCommand {
   std::string format = "pg";     // a weight_format: pg (official Projected GAN names), state-dict
   std::string out;
   std::string weights = "ema";
+  std::string what = "g";        // g: the generator (--weights); all: {"G", "G_ema", "D"} in one file
   bool force = false;
   CommonOptions common;
 };
 int export_generator(const ExportCommand& command);
 
 struct ImportCommand {
-  std::string state_dict;        // a torch.save file of name -> tensor
+  std::string state_dict;        // a torch.save file of name -> tensor, or {"G", "G_ema", "D"} of them
   std::string experiment;        // the experiment whose [generator] it fills
   std::string format = "pg";
   std::string out;               // the generator-only checkpoint to write

@@ -186,13 +186,18 @@ void add_export_commands(CLI::App& app, Cli& c) {
   ex->add_option("--format", e.format, "pg: official Projected GAN names (fastgan); state-dict: ganrig's names (any)");
   ex->add_option("--out", e.out, "The .pt file to write (a .pt.json beside it says how to build the network)")->required();
   ex->add_option("--weights", e.weights, "ema (G_ema, default) or raw (G)")->check(CLI::IsMember({"ema", "raw"}));
+  ex->add_option("--what", e.what, "g: the generator (--weights), as before; all: {\"G\", \"G_ema\", \"D\"} in one file")
+      ->check(CLI::IsMember({"g", "all"}));
   ex->add_flag("--force", e.force, "Replace an existing --out");
   add_common(ex, e.common);
   c.actions.emplace_back(ex, [&c] { return ganrig::cli::export_generator(c.export_); });
 
   auto& i = c.import_;
   auto* im = app.add_subcommand("import", "A generator state dict from Python code into a ganrig checkpoint");
-  im->add_option("state_dict", i.state_dict, "torch.save(G.state_dict(), path) output")->required();
+  im->add_option("state_dict", i.state_dict,
+                 "torch.save(G.state_dict(), path) output, or a dict {\"G\": ..., \"G_ema\": ..., \"D\": ...} of "
+                 "state dicts (ganrig export --what all)")
+      ->required();
   im->add_option("experiment", i.experiment, "Experiment TOML whose [generator] the weights fit")->required();
   im->add_option("--format", i.format, "pg (official Projected GAN names) or state-dict (ganrig's names)");
   im->add_option("--out", i.out, "The generator-only checkpoint to write (for generate, eval, train --resume)")->required();

@@ -3,23 +3,25 @@
 // from the run's seeded generator.
 #include "ganrig/build_context.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/twin_record.hpp"
 
 namespace {
 
 using ganrig::ConfigView;
 
-torch::Tensor per_sample_uniform(const torch::Tensor& x) {
-  return torch::rand({x.size(0), 1, 1, 1}, x.options());
+// Every draw goes through ganrig::recorded, so a twin run can replay it (tools/twin/).
+torch::Tensor per_sample_uniform(const char* what, const torch::Tensor& x) {
+  return ganrig::recorded(what, torch::rand({x.size(0), 1, 1, 1}, x.options()));
 }
 
 // Brightness: add U(-0.5, 0.5). Saturation: scale the deviation from the channel mean by U(0, 2).
 // Contrast: scale the deviation from the image mean by U(0.5, 1.5).
 torch::Tensor colour(torch::Tensor x) {
-  x = x + (per_sample_uniform(x) - 0.5);
+  x = x + (per_sample_uniform("rand:brightness", x) - 0.5);
   const auto channel_mean = x.mean(1, true);
-  x = (x - channel_mean) * (per_sample_uniform(x) * 2) + channel_mean;
+  x = (x - channel_mean) * (per_sample_uniform("rand:saturation", x) * 2) + channel_mean;
   const auto image_mean = x.mean({1, 2, 3}, true);
-  return (x - image_mean) * (per_sample_uniform(x) + 0.5) + image_mean;
+  return (x - image_mean) * (per_sample_uniform("rand:contrast", x) + 0.5) + image_mean;
 }
 
 // Shift by up to ratio * size pixels in each direction, zero-filled. The official code gathers
@@ -30,8 +32,8 @@ torch::Tensor translation(const torch::Tensor& x, double ratio) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   const auto shift_x = static_cast<std::int64_t>(h * ratio + 0.5), shift_y = static_cast<std::int64_t>(w * ratio + 0.5);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(x.device());
-  const auto tx = torch::randint(-shift_x, shift_x + 1, {b, 1, 1}, long_options);
-  const auto ty = torch::randint(-shift_y, shift_y + 1, {b, 1, 1}, long_options);
+  const auto tx = ganrig::recorded("randint:translation_x", torch::randint(-shift_x, shift_x + 1, {b, 1, 1}, long_options));
+  const auto ty = ganrig::recorded("randint:translation_y", torch::randint(-shift_y, shift_y + 1, {b, 1, 1}, long_options));
   // Row i of the output reads padded row clamp(i + tx + 1, 0, h + 1) (0 and h + 1 are zeros).
   const auto rows = torch::clamp(torch::arange(h, long_options).view({1, 1, h, 1}) + tx.view({b, 1, 1, 1}) + 1, 0, h + 1);
   const auto cols = torch::clamp(torch::arange(w, long_options).view({1, 1, 1, w}) + ty.view({b, 1, 1, 1}) + 1, 0, w + 1);
@@ -48,8 +50,10 @@ torch::Tensor cutout(const torch::Tensor& x, double ratio) {
   const auto b = x.size(0), h = x.size(2), w = x.size(3);
   const auto cx = static_cast<std::int64_t>(h * ratio + 0.5), cy = static_cast<std::int64_t>(w * ratio + 0.5);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(x.device());
-  const auto ox = torch::randint(0, h + (1 - cx % 2), {b, 1, 1}, long_options).view({b, 1, 1, 1});
-  const auto oy = torch::randint(0, w + (1 - cy % 2), {b, 1, 1}, long_options).view({b, 1, 1, 1});
+  const auto ox = ganrig::recorded("randint:cutout_x", torch::randint(0, h + (1 - cx % 2), {b, 1, 1}, long_options))
+                      .view({b, 1, 1, 1});
+  const auto oy = ganrig::recorded("randint:cutout_y", torch::randint(0, w + (1 - cy % 2), {b, 1, 1}, long_options))
+                      .view({b, 1, 1, 1});
   auto covered = [&](const torch::Tensor& offset, std::int64_t size, std::int64_t extent, torch::IntArrayRef shape) {
     const auto first = torch::clamp(offset - size / 2, 0, extent - 1);
     const auto last = torch::clamp(offset - size / 2 + size - 1, 0, extent - 1);

@@ -12,6 +12,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/frozen_conv_bn.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/reference_kernels.hpp"
 #include "ganrig/weight_file.hpp"
 
 namespace {
@@ -43,6 +44,15 @@ class ConvBNImpl : public ganrig::FrozenConvBNImpl {
     mean.copy_(f.get(bn_ + ".running_mean", mean.sizes().vec()));
     var.copy_(f.get(bn_ + ".running_var", var.sizes().vec()));
   }
+  // {ganrig name under `prefix`, timm name} of each tensor; {"", bn.num_batches_tracked} last.
+  void add_timm_names(const std::string& prefix, std::vector<std::pair<std::string, std::string>>& names) const {
+    names.emplace_back(prefix + ".weight", name_ + ".weight");
+    names.emplace_back(prefix + ".gamma", bn_ + ".weight");
+    names.emplace_back(prefix + ".beta", bn_ + ".bias");
+    names.emplace_back(prefix + ".running_mean", bn_ + ".running_mean");
+    names.emplace_back(prefix + ".running_var", bn_ + ".running_var");
+    names.emplace_back("", bn_ + ".num_batches_tracked");
+  }
 
  private:
   std::string name_, bn_;
@@ -73,6 +83,12 @@ class BlockImpl : public torch::nn::Module {
   void load(const ganrig::WeightFile& f) {
     for (auto& l : layers_) l->load(f);
   }
+  void add_timm_names(const std::string& prefix, std::vector<std::pair<std::string, std::string>>& names) const {
+    for (const auto& item : named_children()) {
+      const auto* layer = item.value()->as<ConvBNImpl>();
+      if (layer) layer->add_timm_names(prefix + "." + item.key(), names);
+    }
+  }
 
  private:
   bool skip_;
@@ -82,7 +98,7 @@ TORCH_MODULE(Block);
 
 class EfficientNetLite0 : public ganrig::Projector {
  public:
-  EfficientNetLite0(const ConfigView& cfg, ganrig::BuildContext&) {
+  EfficientNetLite0(const ConfigView& cfg, ganrig::BuildContext& ctx) {
     stem_ = register_module("conv_stem", ConvBN("conv_stem", "bn1", 3, 32, 3, 2, false, true));
     // (kernel, stride, expansion, out channels, repeats)
     const std::vector<std::array<std::int64_t, 5>> stages = {{3, 1, 1, 16, 1}, {3, 2, 6, 24, 2},  {5, 2, 6, 40, 2},
@@ -106,6 +122,9 @@ class EfficientNetLite0 : public ganrig::Projector {
           stem_->load(weights);
           for (auto& b : blocks_) b->load(weights);
         });
+    if (ganrig::reference_kernels(ctx.config()))
+      for (auto& module : modules(/*include_self=*/false))
+        if (auto* layer = dynamic_cast<ganrig::FrozenConvBNImpl*>(module.get())) layer->set_fused(false);
   }
 
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override {
@@ -122,9 +141,39 @@ class EfficientNetLite0 : public ganrig::Projector {
     return taps;
   }
   std::vector<std::int64_t> channels() const override { return {24, 40, 112, 320}; }
+
+  // "pg": Projected GAN's feature network (projector.py _make_efficientnet) regroups timm's modules
+  // as pretrained.layer0 = [conv_stem, bn1, act1, blocks[0], blocks[1]], layer1 = [blocks[2]],
+  // layer2 = [blocks[3], blocks[4]], layer3 = [blocks[5], blocks[6]] (nn.Sequential indices).
+  std::vector<std::pair<std::string, std::string>> names_as(const std::string& format) const override {
+    if (format != "pg") return {};
+    std::vector<std::pair<std::string, std::string>> names;
+    stem_->add_timm_names("conv_stem", names);
+    for (std::size_t i = 0; i < blocks_.size(); ++i)
+      blocks_[i]->add_timm_names(fmt::format("blocks_{}_{}", stage_of_[i], i - first_of_stage(stage_of_[i])), names);
+    for (auto& [ganrig_name, timm_name] : names) timm_name = "pretrained." + pg_layer_name(timm_name);
+    return names;
+  }
+
   std::string weights_id() const override { return weights_id_; }
 
  private:
+  // The index of the first block of stage `s` in blocks_.
+  std::size_t first_of_stage(int s) const {
+    std::size_t i = 0;
+    while (stage_of_[i] != s) ++i;
+    return i;
+  }
+  // timm name -> name inside Projected GAN's `pretrained` (see names_as).
+  static std::string pg_layer_name(const std::string& timm_name) {
+    if (timm_name.rfind("conv_stem.", 0) == 0) return "layer0.0." + timm_name.substr(10);
+    if (timm_name.rfind("bn1.", 0) == 0) return "layer0.1." + timm_name.substr(4);
+    const std::size_t dot = timm_name.find('.', 7);  // blocks.S.rest
+    const int stage = std::stoi(timm_name.substr(7, dot - 7));
+    static const std::array<std::pair<int, int>, 7> where = {{{0, 3}, {0, 4}, {1, 0}, {2, 0}, {2, 1}, {3, 0}, {3, 1}}};
+    return fmt::format("layer{}.{}.{}", where[stage].first, where[stage].second, timm_name.substr(dot + 1));
+  }
+
   ConvBN stem_{nullptr};
   std::vector<Block> blocks_;
   std::vector<int> stage_of_;

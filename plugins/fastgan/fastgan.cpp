@@ -8,6 +8,7 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/twin_record.hpp"
 #include "ganrig/conv2d_layer.hpp"
 #include "fastgan_layout.hpp"
 
@@ -31,7 +32,7 @@ class NoiseInjectionImpl : public torch::nn::Module {
  public:
   NoiseInjectionImpl() : weight(register_parameter("weight", torch::zeros({1}))) {}
   torch::Tensor forward(const torch::Tensor& x) {
-    return x + weight * torch::randn({x.size(0), 1, x.size(2), x.size(3)}, x.options());
+    return x + weight * ganrig::recorded("randn:noise", torch::randn({x.size(0), 1, x.size(2), x.size(3)}, x.options()));
   }
   torch::Tensor weight;
 };

@@ -2,6 +2,7 @@
 // the logistic loss with the non-saturating generator objective).
 #include "ganrig/build_context.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/twin_record.hpp"
 
 namespace {
 
@@ -13,12 +14,16 @@ torch::Tensor fakes_for_d(const LossInputs& in) { return in.generator.forward(in
 class Hinge : public ganrig::Loss {
  public:
   torch::Tensor generator_loss(const LossInputs& in) override {
-    const torch::Tensor logits = in.discriminator.forward(in.generator.forward(in.z));
+    const torch::Tensor fakes = ganrig::recorded("out:fakes", in.generator.forward(in.z));  // compared by a twin run
+    const torch::Tensor logits = in.discriminator.forward(fakes);
+    ganrig::recorded("out:logits_fake", logits);
     return -logits.mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
     // Fake, then real, as separate batches for D's BatchNorm (Projected GAN's order).
     const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real);
+    ganrig::recorded("out:logits_fake", fake);
+    ganrig::recorded("out:logits_real", real);
     in.stats.add("D/real", real.detach().mean());
     in.stats.add("D/fake", fake.detach().mean());
     return torch::relu(1.0 - real).mean() + torch::relu(1.0 + fake).mean();

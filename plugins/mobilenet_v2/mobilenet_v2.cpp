@@ -11,6 +11,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/frozen_conv_bn.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/reference_kernels.hpp"
 #include "ganrig/weight_file.hpp"
 
 namespace {
@@ -91,7 +92,7 @@ TORCH_MODULE(InvertedResidual);
 
 class MobileNetV2 : public ganrig::Projector {
  public:
-  MobileNetV2(const ConfigView& cfg, ganrig::BuildContext&) : pure_imagenet_(cfg.string("tap16") == "block_10_project_BN") {
+  MobileNetV2(const ConfigView& cfg, ganrig::BuildContext& ctx) : pure_imagenet_(cfg.string("tap16") == "block_10_project_BN") {
     stem_ = register_module("Conv1", ConvBN("Conv1", "bn_Conv1", 3, 32, 3, 2, false, true));
     // (expansion, out channels, repeats, first stride) as in Keras MobileNetV2.
     const std::vector<std::array<std::int64_t, 4>> stages = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
@@ -110,6 +111,9 @@ class MobileNetV2 : public ganrig::Projector {
           stem_->load(weights);
           for (auto& b : blocks_) b->load(weights);
         });
+    if (ganrig::reference_kernels(ctx.config()))
+      for (auto& module : modules(/*include_self=*/false))
+        if (auto* layer = dynamic_cast<ganrig::FrozenConvBNImpl*>(module.get())) layer->set_fused(false);
   }
 
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override {

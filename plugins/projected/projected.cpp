@@ -8,7 +8,9 @@
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/reference_kernels.hpp"
 #include "ganrig/conv2d_layer.hpp"
+#include "pg_names.hpp"
 
 namespace {
 
@@ -62,6 +64,7 @@ class MiniDiscImpl : public torch::nn::Module {
     for (auto& d : downs_) x = d->forward(x);
     return logit_->forward(x);
   }
+  std::size_t down_blocks() const { return downs_.size(); }
 
  private:
   std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
@@ -69,10 +72,18 @@ class MiniDiscImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MiniDisc);
 
+std::string type_of(const ganrig::BuildContext& ctx, const std::string& table) {
+  const toml::table* t = ctx.config().table_at(table);
+  return t ? (*t)["type"].value_or(std::string()) : std::string();
+}
+
 class ProjectedDiscriminator : public ganrig::Discriminator {
  public:
   ProjectedDiscriminator(const ConfigView& cfg, ganrig::BuildContext& ctx)
-      : proj_type_(cfg.integer("proj_type")), resize_224_(ctx.image().resolution < 224) {
+      : proj_type_(cfg.integer("proj_type")),
+        resize_224_(ctx.image().resolution < 224),
+        channels_last_(!ganrig::reference_kernels(ctx.config())),
+        projector_type_(type_of(ctx, "projector")) {
     if (ctx.image().channels != 3)
       throw ganrig::ConfigError(fmt::format("{}: the projected discriminator needs RGB images (the projector is an "
                                             "ImageNet network), got {} channel(s)",
@@ -86,8 +97,8 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     // 256x256 input whatever the dataset resolution (the official code found this works best).
     std::vector<std::int64_t> channels = projector_->channels();
     std::vector<std::int64_t> sizes = {64, 32, 16, 8};
-    const std::int64_t cout = cfg.integer("cout");
-    const bool expand = cfg.boolean("expand");
+    const std::int64_t cout = cout_ = cfg.integer("cout");
+    const bool expand = expand_ = cfg.boolean("expand");
     if (proj_type_ >= 1) {
       for (int i = 0; i < 4; ++i) {
         const std::int64_t out = expand ? cout << i : cout;
@@ -123,6 +134,23 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     return heads(features(prepare(images)), 0, images.size(0));
   }
 
+  // "pg": the official ProjectedDiscriminator's names (pg_names.hpp).
+  ganrig::NamedTensors export_state_as(const std::string& format) override {
+    return pg_names(format).export_state(*this);
+  }
+  void import_state_as(const std::string& format, const std::map<std::string, torch::Tensor>& state) override {
+    pg_names(format).import_state(*this, state);
+  }
+  std::string constructor_json_as(const std::string& format) override {
+    pg_names(format);
+    return fmt::format(
+        R"j({{"class": "pg_modules.discriminator.ProjectedDiscriminator", "kwargs": {{"diffaug": {}, "interp224": {}, )j"
+        R"j("backbone_kwargs": {{"cout": {}, "expand": {}, "proj_type": {}, "num_discs": {}, "separable": false, "cond": 0}}}}, )j"
+        R"j("note": "its constructor builds timm's tf_efficientnet_lite0 (pretrained=True); load_state_dict then replaces those weights with the exported ones"}})j",
+        augment_ ? "true" : "false", resize_224_ ? "true" : "false", cout_, expand_ ? "true" : "false", proj_type_,
+        discs_.size());
+  }
+
   // The D phase's fakes and reals: augmented one after the other (the random draws of two
   // forwards), then one pass of both through the frozen projector + CCM + CSM (eval mode, so each
   // image's features do not depend on the others), and separate passes through the
@@ -143,7 +171,7 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     namespace F = torch::nn::functional;
     RECORD_FUNCTION("ganrig::augment_resize", std::vector<c10::IValue>());
     torch::Tensor x = augment_ ? augment_->forward(images) : images;
-    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     if (resize_224_)
       x = F::interpolate(x, F::InterpolateFuncOptions()
                                 .size(std::vector<std::int64_t>{224, 224})
@@ -185,8 +213,20 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
   }
 
  private:
+  PgNames pg_names(const std::string& format = "pg") const {
+    if (format != "pg")
+      throw ganrig::Error(fmt::format("the projected discriminator has names for format \"pg\" only, not \"{}\"", format));
+    std::vector<std::size_t> down_blocks;
+    for (const auto& d : discs_) down_blocks.push_back(d->down_blocks());
+    return PgNames(projector_type_, projector_->names_as("pg"), down_blocks);
+  }
+
   std::int64_t proj_type_;
   bool resize_224_;
+  bool channels_last_;  // [exec] reference_kernels = false
+  std::string projector_type_;
+  std::int64_t cout_ = 0;
+  bool expand_ = false;
   std::shared_ptr<ganrig::Augment> augment_;
   std::shared_ptr<ganrig::Projector> projector_;
   std::vector<torch::nn::Conv2d> ccm_;

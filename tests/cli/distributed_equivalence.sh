@@ -43,7 +43,10 @@ else
 fi
 
 # Projected GAN in miniature: FastGAN-lite G, projected D on a random MobileNetV2, DiffAugment.
+# per_phase: with the official per_forward, 1 process accumulating 2 micro-batches iterates spectral
+# norm twice per phase and 2 processes once each (docs/distributed.md).
 case_ projected experiments/projected_gan/pg_fmnist64.toml 8 0.08 --set dataset.limit=64 \
+  --set train.spectral_norm_update=per_phase \
   --set generator.ngf=8 --set projector.weights=\"/nonexistent.bin\" --set projector.allow_random=true \
   --set train.tick_kimg=0.04 --set train.snapshot_kimg=0.04 --set train.sample_kimg=0.08
 

@@ -3,6 +3,7 @@
 // files, torch.save-format state dicts and the strict loading of a module's tensors.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -70,4 +71,36 @@ TEST_CASE("a state dict file round-trips and loads strictly by name", "[state_di
   CHECK_THROWS_WITH(load_module_state(*copy, misshapen, "net.pt"), Contains("'0.bias' has shape [4], the network needs [3]"));
   std::ofstream(dir / "notes.txt") << "hello";
   CHECK_THROWS_WITH(read_state_dict_file(dir / "notes.txt"), Contains("notes.txt: not a state dict written by torch.save"));
+}
+
+TEST_CASE("several state dicts in one file round-trip (export --what all), and a flat one is told apart", "[state_dict]") {
+  const fs::path dir = test::temp_dir("state-dicts");
+  torch::nn::Sequential g(torch::nn::Linear(2, 3)), d(torch::nn::Conv2d(1, 2, 3), torch::nn::BatchNorm2d(2));
+  write_state_dicts_file(dir / "all.pt", {{"G", module_state(*g)}, {"D", module_state(*d)}});
+  CHECK(holds_state_dicts(dir / "all.pt"));
+  const auto read = read_state_dicts_file(dir / "all.pt");
+  REQUIRE(read.size() == 2);
+  for (const auto& [name, tensor] : module_state(*d)) CHECK(torch::equal(read.at("D").at(name), tensor));
+  CHECK(read.at("D").at("1.num_batches_tracked").dtype() == torch::kInt64);
+  CHECK(torch::equal(read.at("G").at("0.weight"), g->named_parameters()["0.weight"]));
+
+  write_state_dict_file(dir / "flat.pt", module_state(*g));
+  CHECK_FALSE(holds_state_dicts(dir / "flat.pt"));
+  CHECK_THROWS_WITH(read_state_dicts_file(dir / "flat.pt"), Contains("flat.pt") && Contains("'0.weight' is not a state dict"));
+  CHECK_THROWS_WITH(read_state_dict_file(dir / "all.pt"), Contains("'G' is not a tensor"));
+}
+
+TEST_CASE(".npy keeps float64 exact and writes anything else as float32", "[npy]") {
+  const fs::path dir = test::temp_dir("npy64");
+  const torch::Tensor x = torch::randn({3, 4}, torch::kFloat64);
+  write_npy(dir / "x.npy", x);
+  std::ifstream in(dir / "x.npy", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(bytes.find("'descr': '<f8'") != std::string::npos);
+  const std::size_t data = bytes.find('\n') + 1;  // the header ends in a newline at a multiple of 64
+  CHECK(data % 64 == 0);
+  REQUIRE(bytes.size() == data + 3 * 4 * 8);
+  CHECK(std::memcmp(bytes.data() + data, x.data_ptr<double>(), 3 * 4 * 8) == 0);
+  write_npy(dir / "i.npy", torch::arange(6, torch::kInt64).view({2, 3}));
+  CHECK(torch::equal(read_npy_matrix(dir / "i.npy"), torch::arange(6, torch::kFloat32).view({2, 3})));
 }

@@ -2,9 +2,11 @@
 // bitwise resume, a kill during a checkpoint write, changed-config refusal, non-finite losses.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ganrig/npy.hpp"
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/trainer.hpp"
 #include "ganrig/validate.hpp"
@@ -180,4 +182,42 @@ TEST_CASE("non-finite losses skip steps and stop the run after the limit", "[loo
                           Contains("snapshot-000000040.pt"));
   // The checkpoint written before the losses went bad is intact.
   CHECK_NOTHROW(weights_of(latest_checkpoint(dir)));
+}
+
+TEST_CASE("[exec] record_twin keeps each step's reals, draws and logits, and the start checkpoint", "[loop][twin]") {
+  const fs::path dir = test::temp_dir("twin-run"), record = test::temp_dir("twin-record");
+  auto e = tiny({"exec.record_twin=\"" + record.string() + "\"", "train.total_kimg=0.016"});
+  train(*e, options_for(dir));
+  CHECK(fs::exists(record / "start-000000.pt"));
+  for (const char* iteration : {"000000", "000001"}) {
+    CHECK(fs::exists(record / iteration / "reals.npy"));
+    std::vector<std::string> g, d;
+    for (const auto& f : fs::directory_iterator(record / iteration / "G")) g.push_back(f.path().filename().string());
+    for (const auto& f : fs::directory_iterator(record / iteration / "D")) d.push_back(f.path().filename().string());
+    std::sort(g.begin(), g.end());
+    std::sort(d.begin(), d.end());
+    // two micro-batches of 4 (batch_per_device): latents, fakes and logits of each, then the phase's loss
+    CHECK(g == std::vector<std::string>{"000-randn-z.npy", "001-out-fakes.npy", "002-out-logits_fake.npy",
+                                        "003-randn-z.npy", "004-out-fakes.npy", "005-out-logits_fake.npy",
+                                        "006-out-loss.npy"});
+    CHECK(d == std::vector<std::string>{"000-randn-z.npy", "001-out-logits_fake.npy", "002-out-logits_real.npy",
+                                        "003-randn-z.npy", "004-out-logits_fake.npy", "005-out-logits_real.npy",
+                                        "006-out-loss.npy"});
+  }
+  CHECK(read_npy_matrix(record / "000000" / "G" / "000-randn-z.npy", 16).size(0) == 4);
+}
+
+TEST_CASE("spectral_norm_update per_forward iterates at every forward, per_phase once a phase", "[loop]") {
+  // Two micro-batches per phase: per_forward runs G's power iteration twice where per_phase runs it once.
+  const auto weights_after = [](const std::string& mode) {
+    const fs::path dir = test::temp_dir("sn-" + mode);
+    train(*tiny({"train.spectral_norm_update=\"" + mode + "\"", "train.total_kimg=0.016"}), options_for(dir));
+    return weights_of(latest_checkpoint(dir));
+  };
+  const auto phase = weights_after("per_phase"), forward = weights_after("per_forward");
+  int differ = 0;
+  for (const auto& [name, tensor] : phase)
+    if (name.rfind("G.", 0) == 0 && name.size() > 9 && name.compare(name.size() - 9, 9, ".weight_u") == 0)
+      differ += !torch::allclose(tensor, forward.at(name), 0, 1e-7);
+  CHECK(differ > 0);
 }

@@ -9,7 +9,12 @@ FrozenConvBNImpl::FrozenConvBNImpl(const FrozenConvBNOptions& options) : options
   const std::int64_t out = o.out_channels();
   weight = register_parameter("weight", torch::empty({out, o.depthwise() ? 1 : o.in_channels(), o.kernel(), o.kernel()}),
                               /*requires_grad=*/false);
-  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+  // Random weights (a projector run with allow_random) as timm initialises an EfficientNet/MobileNet
+  // (_init_weight_goog): N(0, 2 / fan_out), fan_out = k * k * out / groups. Activations keep their
+  // scale through the trunk; PyTorch's default (kaiming_uniform, a = sqrt(5)) shrank them ~1e-10
+  // by its last layer, leaving the mini-discriminators only CCM/CSM biases to see.
+  const std::int64_t groups = o.depthwise() ? o.in_channels() : 1;
+  weight.data().normal_(0.0, std::sqrt(2.0 / static_cast<double>(o.kernel() * o.kernel() * out / groups)));
   gamma = register_parameter("gamma", torch::ones({out}), false);
   beta = register_parameter("beta", torch::zeros({out}), false);
   mean = register_buffer(o.mean_name(), torch::zeros({out}));

@@ -48,6 +48,15 @@ Schema train_schema() {
   s.integer("max_nonfinite_steps", 10,
             "A step whose loss is NaN or Inf is skipped; after this many in a row the run stops.")
       .at_least(1);
+  s.boolean("skip_nonfinite_steps", true,
+            "Skip the optimizer step of a phase whose loss is NaN or Inf (false: step anyway on the sanitized "
+            "gradients, as Projected GAN's code does; max_nonfinite_steps still stops the run).");
+  s.string("spectral_norm_update", "per_phase",
+           "When spectral norm's power iteration runs: \"per_phase\" (once per module and phase, however the "
+           "batch is split into micro-batches or processes) or \"per_forward\" (once per forward call in "
+           "training mode, as torch.nn.utils.spectral_norm and the official Projected GAN code: D's phase then "
+           "iterates twice, for fakes and for reals). docs/fidelity.md.")
+      .one_of({"per_phase", "per_forward"});
   return s;
 }
 
@@ -62,8 +71,10 @@ Schema exec_schema() {
       .at_least(0);
   s.string("precision", "fp32",
            "Forward-pass precision: \"fp32\" (as the papers), \"bf16\" (autocast to bfloat16; CPUs with "
-           "avx512_bf16/AMX, CUDA) or \"fp16\" (autocast to float16 with a gradient scaler; CUDA only).")
-      .one_of({"fp32", "bf16", "fp16"});
+           "avx512_bf16/AMX, CUDA), \"fp16\" (autocast to float16 with a gradient scaler; CUDA only) or "
+           "\"fp64\" (every tensor float64: twin runs, tools/twin/, where float32 rounding would hide the "
+           "comparison; slow).")
+      .one_of({"fp32", "bf16", "fp16", "fp64"});
   s.boolean("cudnn_benchmark", true, "Let cuDNN time its convolution algorithms once per shape (as the official code).");
   s.string("progress", "auto", "Progress output: a live line on a terminal, plain lines otherwise.")
       .one_of({"auto", "live", "lines"});
@@ -77,6 +88,14 @@ Schema exec_schema() {
   s.component("sample_format", "image_sink", "png",
               "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
   s.boolean("report", true, "Rewrite RUN/report.html (curves, metrics, samples; docs/report.md) at every tick.");
+  s.boolean("reference_kernels", false,
+            "Run the frozen projector as the original code's plain op sequence (convolution, then BatchNorm, in "
+            "NCHW layout) instead of ganrig's faster equivalent (BatchNorm folded into the convolution, channels-last): "
+            "the same function, rounded as the original rounds it. For twin runs (tools/twin/); slower.");
+  s.string("record_twin", "",
+           "A folder to record every step's reals, random draws (latents, noise, augmentation) and logits in, with "
+           "the initial networks, for a twin run of another implementation (tools/twin/, docs/fidelity.md); one "
+           "process only. Empty: off.");
   return s;
 }
 

@@ -1,5 +1,7 @@
 #include "ganrig/interfaces.hpp"
 
+#include <fmt/format.h>
+
 #include "ganrig/error.hpp"
 
 namespace ganrig {
@@ -14,6 +16,20 @@ void ConvLayer::init_normal(double std) {
       item.value().zero_();  // a normalisation layer's scale (1-D "weight") keeps its own init
   }
 }
+
+namespace {
+[[noreturn]] void no_names(const std::string& format) {
+  throw Error(fmt::format("this discriminator has no '{}' names (only the `projected` discriminator exports the "
+                          "official Projected GAN's; use --what g for the generator alone)",
+                          format));
+}
+}  // namespace
+
+NamedTensors Discriminator::export_state_as(const std::string& format) { no_names(format); }
+void Discriminator::import_state_as(const std::string& format, const std::map<std::string, torch::Tensor>&) {
+  no_names(format);
+}
+std::string Discriminator::constructor_json_as(const std::string& format) { no_names(format); }
 
 torch::Tensor Loss::regularizer_loss(const std::string& name, const LossInputs&) {
   throw Error("this loss declares no regularizer '" + name + "'");

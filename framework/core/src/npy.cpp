@@ -65,10 +65,11 @@ torch::Tensor read_npy_matrix(const fs::path& file, std::int64_t columns) {
 }
 
 void write_npy(const fs::path& file, const torch::Tensor& values) {
-  const torch::Tensor v = values.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  const bool f8 = values.scalar_type() == torch::kFloat64;  // kept exact; anything else as float32
+  const torch::Tensor v = values.detach().to(torch::kCPU, f8 ? torch::kFloat64 : torch::kFloat32).contiguous();
   std::vector<std::string> dims;
   for (const auto d : v.sizes()) dims.push_back(std::to_string(d));
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}{}), }}",
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}{}), }}", f8 ? "<f8" : "<f4",
                                    fmt::join(dims, ", "), dims.size() == 1 ? "," : "");
   header.append(64 - (10 + header.size() + 1) % 64, ' ');  // the data starts at a multiple of 64
   header += '\n';

@@ -204,29 +204,66 @@ ValuePtr StateUnpickler::run() {
 
 }  // namespace
 
-std::map<std::string, torch::Tensor> read_state_dict_file(const fs::path& file) {
+namespace {
+
+// The unpickled top level of a torch.save file; Errors name the file.
+template <class Body>
+auto with_top_level(const fs::path& file, const Body& body) {
   if (!fs::is_regular_file(file)) throw Error(fmt::format("{}: no such file", file.string()));
-  std::map<std::string, torch::Tensor> state;
   try {
     caffe2::serialize::PyTorchStreamReader zip(file.string());
     auto [pointer, size] = zip.getRecord("data.pkl");
     StateUnpickler unpickler(zip, std::string(static_cast<const char*>(pointer.get()), size));
     const ValuePtr root = unpickler.run();
     if (!std::holds_alternative<DictItems>(root->v)) throw Error("its top level is not a dict");
-    for (const auto& [key, value] : std::get<DictItems>(root->v)) {
-      if (!std::holds_alternative<std::string>(key->v)) throw Error("a key that is not a string");
-      const std::string& name = std::get<std::string>(key->v);
-      if (!std::holds_alternative<torch::Tensor>(value->v))
-        throw Error(fmt::format("'{}' is not a tensor (save the generator's state_dict() itself)", name));
-      state[name] = std::get<torch::Tensor>(value->v);
-    }
+    return body(std::get<DictItems>(root->v));
   } catch (const Error& e) {
     throw Error(fmt::format("{}: not a state dict written by torch.save: {}", file.string(), e.what()));
   } catch (const std::exception& e) {  // c10::Error from the zip reader, bad_variant_access, out_of_range
     throw Error(fmt::format("{}: not a state dict written by torch.save ({})", file.string(),
                             std::string(e.what()).substr(0, std::string(e.what()).find('\n'))));
   }
+}
+
+const std::string& key_of(const ValuePtr& key) {
+  if (!std::holds_alternative<std::string>(key->v)) throw Error("a key that is not a string");
+  return std::get<std::string>(key->v);
+}
+
+std::map<std::string, torch::Tensor> tensors_of(const DictItems& items, const std::string& within) {
+  std::map<std::string, torch::Tensor> state;
+  for (const auto& [key, value] : items) {
+    const std::string& name = key_of(key);
+    if (!std::holds_alternative<torch::Tensor>(value->v))
+      throw Error(fmt::format("'{}{}' is not a tensor (save the network's state_dict() itself)", within, name));
+    state[name] = std::get<torch::Tensor>(value->v);
+  }
   return state;
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> read_state_dict_file(const fs::path& file) {
+  return with_top_level(file, [](const DictItems& items) { return tensors_of(items, ""); });
+}
+
+bool holds_state_dicts(const fs::path& file) {
+  return with_top_level(file, [](const DictItems& items) {
+    return !items.empty() && std::holds_alternative<DictItems>(items.front().second->v);
+  });
+}
+
+std::map<std::string, std::map<std::string, torch::Tensor>> read_state_dicts_file(const fs::path& file) {
+  return with_top_level(file, [](const DictItems& items) {
+    std::map<std::string, std::map<std::string, torch::Tensor>> dicts;
+    for (const auto& [key, value] : items) {
+      const std::string& name = key_of(key);
+      if (!std::holds_alternative<DictItems>(value->v))
+        throw Error(fmt::format("'{}' is not a state dict (expected {{\"G\": ..., \"G_ema\": ..., \"D\": ...}})", name));
+      dicts[name] = tensors_of(std::get<DictItems>(value->v), name + ".");
+    }
+    return dicts;
+  });
 }
 
 void write_state_dict_file(const fs::path& file, const std::vector<std::pair<std::string, torch::Tensor>>& state) {
@@ -236,4 +273,18 @@ void write_state_dict_file(const fs::path& file, const std::vector<std::pair<std
   write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
 }
 
+void write_state_dicts_file(
+    const fs::path& file,
+    const std::vector<std::pair<std::string, std::vector<std::pair<std::string, torch::Tensor>>>>& dicts) {
+  c10::Dict<std::string, c10::Dict<std::string, torch::Tensor>> outer;
+  for (const auto& [key, state] : dicts) {
+    c10::Dict<std::string, torch::Tensor> inner;
+    for (const auto& [name, tensor] : state) inner.insert(name, tensor.detach().to(torch::kCPU).contiguous());
+    outer.insert(key, inner);
+  }
+  const std::vector<char> bytes = torch::pickle_save(outer);
+  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
+}
+
 }  // namespace ganrig
+

@@ -120,9 +120,14 @@ std::string Checkpoint::config_toml() {
   return config.toStringRef();
 }
 
-bool Checkpoint::generator_only() {
+bool Checkpoint::imported() {
   torch::serialize::InputArchive nested;
-  return !archive_.try_read("discriminator", nested);
+  return !archive_.try_read("optimizer_g", nested);
+}
+
+bool Checkpoint::has_discriminator() {
+  torch::serialize::InputArchive nested;
+  return archive_.try_read("discriminator", nested);
 }
 
 void Checkpoint::restore(CheckpointParts& parts) {

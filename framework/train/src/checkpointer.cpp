@@ -68,11 +68,13 @@ void Checkpointer::write_best(std::int64_t nimg) {
 
 std::string Checkpointer::resume(const fs::path& file, bool force) {
   Checkpoint checkpoint(file, device_);  // verified; tensors straight onto this run's device
-  generator_only_ = checkpoint.generator_only();
-  if (generator_only_) {  // `ganrig import`: fine-tuning starts from its generator, the rest fresh
+  imported_ = checkpoint.imported();
+  if (imported_) {  // `ganrig import`: training starts from its networks, the rest fresh
+    imported_discriminator_ = checkpoint.has_discriminator();
     CheckpointParts p;
     p.generator = networks_.models.generator.get();
     p.generator_ema = networks_.models.generator_ema.get();
+    if (imported_discriminator_) p.discriminator = networks_.models.discriminator.get();
     checkpoint.restore(p);
     last_ = file;
     return {};

@@ -43,7 +43,7 @@ void DataFeed::load(const std::map<std::string, torch::Tensor>& state) {
 }
 
 torch::Tensor to_signed_float(const torch::Tensor& images_uint8) {
-  return images_uint8.to(torch::kFloat32).div_(127.5).sub_(1.0);
+  return images_uint8.to(c10::typeMetaToScalarType(torch::get_default_dtype())).div_(127.5).sub_(1.0);
 }
 
 torch::Tensor make_grid(const torch::Tensor& images, std::int64_t rows, std::int64_t cols) {

@@ -66,6 +66,11 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
 Models build_models(Experiment& experiment) {
   Config& config = experiment.config;
   torch::manual_seed(static_cast<std::uint64_t>(experiment.seed()));
+  // [exec] precision = "fp64": the networks (and whatever the caller makes next) are float64, in
+  // training as in export, generate and eval of its checkpoints.
+  const toml::table* exec = config.table_at("exec");
+  const bool fp64 = exec && (*exec)["precision"].value_or(std::string()) == "fp64";
+  torch::set_default_dtype(fp64 ? caffe2::TypeMeta::Make<double>() : caffe2::TypeMeta::Make<float>());
   Models models;
   // The dataset defines the image shape the networks are built for.
   {

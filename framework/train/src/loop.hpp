@@ -42,6 +42,7 @@ class Loop {
   World& world() { return world_; }
   // Rank 0's parameters and buffers copied to every rank, then the parameters' hashes compared.
   void synchronize_replicas();
+  void start_twin_record();
 
  private:
   void configure_runtime();

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ganrig/npy.hpp"
 #include "ganrig/spectral_norm.hpp"
 #include "ganrig/train/trainer.hpp"
+#include "ganrig/twin_record.hpp"
 
 namespace ganrig {
 
@@ -24,9 +26,18 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
   for (auto& p : params) p.set_requires_grad(true);
   optimizer.zero_grad();
   torch::Tensor total;
+  std::optional<TwinRecording> recording;
+  if (!settings_.record_twin.empty()) recording.emplace();
   {
-    SpectralNormStep spectral_norm_step;  // one power iteration per module per phase, however the batch is split
+    // per_phase: one power iteration per module per phase, however the batch is split; per_forward:
+    // none open, so every training-mode forward iterates (torch.nn.utils.spectral_norm).
+    std::optional<SpectralNormStep> spectral_norm_step;
+    if (!settings_.spectral_norm_per_forward) spectral_norm_step.emplace();
     total = accumulate(name, real, generator, discriminator, loss);
+  }
+  if (recording) {
+    recorded("out:loss", total / static_cast<double>(rounds(real.size(0))));
+    write_twin_phase(name, recording->entries());
   }
   if (world_.distributed()) {
     // The loss travels with the gradients, so every rank takes the same skip decision below.
@@ -39,7 +50,7 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
   RECORD_FUNCTION("ganrig::" + name + "_optimizer", std::vector<c10::IValue>());
   // The one host read of a phase: whether the optimizer steps.
   const double value = total.item<double>() / static_cast<double>(rounds(real.size(0)));
-  if (skip_nonfinite(name, value)) {
+  if (skip_nonfinite(name, value) && settings_.skip_nonfinite) {
     optimizer.zero_grad();
     return;
   }
@@ -67,13 +78,14 @@ torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tens
   for (std::int64_t r = 0; r < rounds; ++r) {
     seed_micro_batch(run_seed_, state_.batch_idx, name, first_index + r, device_);
     const torch::Tensor real_part = real.narrow(0, r * micro, micro);
-    const torch::Tensor z = torch::randn({micro, generator.latent_dim()}, torch::device(device_));
+    const torch::Tensor z = recorded("randn:z", torch::randn({micro, generator.latent_dim()}, torch::device(device_)));
     LossInputs in{generator, discriminator, real_part, z, stats_};
     torch::Tensor loss;
     {
       RECORD_FUNCTION("ganrig::" + name + "_forward", std::vector<c10::IValue>());
       Precision::ForwardGuard autocast(precision_);
-      loss = loss_fn(in).to(torch::kFloat);
+      loss = loss_fn(in);
+      if (loss.scalar_type() != torch::kDouble) loss = loss.to(torch::kFloat);
     }
     {
       RECORD_FUNCTION("ganrig::" + name + "_backward", std::vector<c10::IValue>());
@@ -84,6 +96,19 @@ torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tens
   return total;
 }
 
+// DIR/<iteration>/<phase>/<k>-<kind>-<what>.npy, in the order they were recorded (float32; integer
+// draws are small and exact in it).
+void PhaseRunner::write_twin_phase(const std::string& name,
+                                   const std::vector<std::pair<std::string, torch::Tensor>>& entries) const {
+  const auto folder = std::filesystem::path(settings_.record_twin) / fmt::format("{:06d}", state_.batch_idx) / name;
+  std::filesystem::create_directories(folder);
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    std::string what = entries[k].first;
+    std::replace(what.begin(), what.end(), ':', '-');
+    write_npy(folder / fmt::format("{:03d}-{}.npy", k, what), entries[k].second);
+  }
+}
+
 // A non-finite loss skips the step; too many in a row stop the run (the last checkpoint is intact).
 bool PhaseRunner::skip_nonfinite(const std::string& name, double value) {
   if (std::isfinite(value)) {
@@ -92,7 +117,7 @@ bool PhaseRunner::skip_nonfinite(const std::string& name, double value) {
   }
   ++state_.nonfinite_total;
   ++nonfinite_streak_;
-  stats_.add("nonfinite/skipped", 1.0);
+  stats_.add(settings_.skip_nonfinite ? "nonfinite/skipped" : "nonfinite/stepped", 1.0);
   if (nonfinite_streak_ >= settings_.max_nonfinite)
     throw NonFiniteLossError(fmt::format(
         "stopping: {} steps in a row had a non-finite loss (last: {} loss = {} at {:.3f} kimg); the last good "

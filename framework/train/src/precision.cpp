@@ -14,7 +14,7 @@ constexpr std::int64_t kGrowthInterval = 2000;
 }  // namespace
 
 Precision::Precision(const std::string& name, const torch::Device& device) : name_(name), device_(device) {
-  if (name == "fp32") return;
+  if (name == "fp32" || name == "fp64") return;  // fp64: the default dtype, set before anything is built
   if (name == "bf16") {
     dtype_ = torch::kBFloat16;
     return;
@@ -29,7 +29,7 @@ Precision::Precision(const std::string& name, const torch::Device& device) : nam
     growth_tracker_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt).device(device));
     return;
   }
-  throw ConfigError(fmt::format("[exec] precision = \"{}\": expected \"fp32\", \"bf16\" or \"fp16\"", name));
+  throw ConfigError(fmt::format("[exec] precision = \"{}\": expected \"fp32\", \"bf16\", \"fp16\" or \"fp64\"", name));
 }
 
 Precision::ForwardGuard::ForwardGuard(const Precision& p) {

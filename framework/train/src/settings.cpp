@@ -27,6 +27,9 @@ LoopSettings read_loop_settings(const Config& config) {
   s.grid_cols = grid[1];
   s.max_nonfinite = train.integer("max_nonfinite_steps");
   s.sanitize = train.boolean("sanitize_gradients");
+  s.skip_nonfinite = train.boolean("skip_nonfinite_steps");
+  s.spectral_norm_per_forward = train.string("spectral_norm_update") == "per_forward";
+  s.record_twin = exec.string("record_twin");
   s.progress = exec.string("progress");
   return s;
 }

@@ -11,6 +11,7 @@
 
 #include "ganrig/atomic_file.hpp"
 #include "ganrig/config_view.hpp"
+#include "ganrig/npy.hpp"
 #include "ganrig/train/ema.hpp"
 #include "ganrig/train/stop_signal.hpp"
 #include "loop.hpp"
@@ -71,6 +72,9 @@ void Loop::configure_runtime() {
   torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / world_.local_size()));
   device_ = resolve_device(exec.string("device"), world_.local_rank());
   precision_ = Precision(exec.string("precision"), device_);
+  // fp64: every tensor made from here on (networks, latents, draws, reals) is float64.
+  torch::set_default_dtype(exec.string("precision") == "fp64" ? caffe2::TypeMeta::Make<double>()
+                                                              : caffe2::TypeMeta::Make<float>());
   at::globalContext().setBenchmarkCuDNN(exec.boolean("cudnn_benchmark"));
 }
 
@@ -94,18 +98,23 @@ void Loop::start() {
         progress_.line(fmt::format("removed {} partial file(s) of an earlier process in {}", removed, folder.string()));
   }
   const bool resumed = options_.resume_from.has_value();
-  bool imported = false;  // a generator-only checkpoint (ganrig import): nothing but G goes on
+  bool imported = false;  // a checkpoint of `ganrig import`: its networks go on, nothing else
   if (resumed) {
     const fs::path& file = *options_.resume_from;
     const std::string difference = checkpointer_->resume(file, options_.force);
-    imported = checkpointer_->resumed_generator_only();
+    imported = checkpointer_->resumed_imported();
     if (!difference.empty() && world_.is_main()) {
       progress_.line(fmt::format("resuming with a changed configuration (--force): {}", difference));
       write_file_atomic(layout.resumed_config(state_->cur_nimg), to_toml(config_, true));
     }
     if (imported)
-      progress_.line(fmt::format("fine-tuning the generator of {} (imported): D, optimizers and progress start fresh",
-                                 file.string()));
+      progress_.line(checkpointer_->imported_discriminator()
+                         ? fmt::format("training on from the networks of {} (imported G, G_ema and D): Adam's "
+                                       "moments, the loss and progress start fresh",
+                                       file.string())
+                         : fmt::format("fine-tuning the generator of {} (imported): D, optimizers and progress start "
+                                       "fresh",
+                                       file.string()));
     else
       progress_.line(fmt::format("resumed from {} at {:.3f} kimg (tick {})", file.string(), state_->cur_nimg / 1000.0,
                                  state_->cur_tick));
@@ -116,11 +125,25 @@ void Loop::start() {
           "streams differ from an uninterrupted run",
           state_->saved_world_size, world_.size()));
   }
+  if (!settings_.record_twin.empty()) start_twin_record();
   const bool continued = resumed && !imported;  // progress and records go on
   if (world_.is_main()) write_run_record(*context_, continued);
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);  // samples at kimg 0 show the starting resolution
   synchronize_replicas();
   for (auto& action : actions_) action->on_start(*context_, continued);
+}
+
+// The networks the recorded steps start from, as a checkpoint (ganrig export --what all turns it
+// into the other code's names); one process only, so that the recording is the whole batch.
+void Loop::start_twin_record() {
+  if (world_.distributed())
+    throw ConfigError(fmt::format("{}: a twin recording is made by one process; this run has {}",
+                                  config_.origin("exec.record_twin").location(), world_.size()));
+  const fs::path folder = settings_.record_twin;
+  fs::create_directories(folder);
+  checkpointer_->save_as(folder / fmt::format("start-{:06d}.pt", state_->batch_idx));
+  progress_.line(fmt::format("recording every step's reals, random draws and logits in {} (a twin run: "
+                             "tools/twin/twin_run.py)", folder.string()));
 }
 
 std::vector<torch::Tensor> Loop::replica_tensors(bool with_parameters) const {
@@ -233,6 +256,11 @@ void Loop::end_tick(double seconds, bool final, bool done) {
 torch::Tensor Loop::next_reals(std::int64_t share) {
   RECORD_FUNCTION("ganrig::data", std::vector<c10::IValue>());
   torch::Tensor images = feed_->next_uint8(state_->batch, world_.rank() * share, share);
+  if (!settings_.record_twin.empty()) {  // the twin run replays exactly these images
+    const fs::path folder = fs::path(settings_.record_twin) / fmt::format("{:06d}", state_->batch_idx);
+    fs::create_directories(folder);
+    write_npy(folder / "reals.npy", images);
+  }
   if (device_.is_cuda()) images = images.pin_memory();
   return growth_->fade_reals(to_signed_float(images.to(device_, /*non_blocking=*/true)));
 }

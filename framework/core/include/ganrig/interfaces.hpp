@@ -16,6 +16,9 @@
 
 namespace ganrig {
 
+// name -> tensor, in a state dict's order.
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
 // Shape of the images a run trains on; the dataset defines it, networks read it.
 struct ImageShape {
   std::int64_t channels = 3;
@@ -69,6 +72,14 @@ class Discriminator : public torch::nn::Module {
     torch::Tensor a = forward(first);
     return {a, forward(second)};
   }
+  // Every tensor (parameters and buffers) under the names of another code base's discriminator
+  // (`format`, e.g. "pg": the official Projected GAN's ProjectedDiscriminator), for its
+  // load_state_dict(strict=True); an Error naming what that code cannot express otherwise.
+  virtual NamedTensors export_state_as(const std::string& format);
+  // The reverse: fills this discriminator from such a state dict (missing, extra or misshapen: Error).
+  virtual void import_state_as(const std::string& format, const std::map<std::string, torch::Tensor>& state);
+  // The other code's constructor for this discriminator (JSON text), as WeightFormat::constructor_json.
+  virtual std::string constructor_json_as(const std::string& format);
 };
 
 // kind "augment": a differentiable augmentation applied to real and fake images alike.
@@ -90,6 +101,10 @@ class Projector : public torch::nn::Module {
   virtual std::string weights_id() const = 0;
   // Frozen: train(true) keeps it in eval mode.
   void train(bool /*on*/ = true) override { torch::nn::Module::train(false); }
+  // {ganrig name, name in another code base} for every tensor, e.g. "pg": the official Projected
+  // GAN's feature network (`pretrained.layer0.0.weight`, ...). Tensors that code has and ganrig
+  // does not (BatchNorm's num_batches_tracked) come as {"", name}, exported as 0. Empty: no such names.
+  virtual std::vector<std::pair<std::string, std::string>> names_as(const std::string& /*format*/) const { return {}; }
 };
 
 // Per-tick statistics a component can report (averaged over the tick by the loop).

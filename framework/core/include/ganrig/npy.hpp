@@ -9,7 +9,7 @@ namespace ganrig {
 
 // A 2-D array [rows, columns] as a float32 CPU tensor; `columns` (when > 0) must match.
 torch::Tensor read_npy_matrix(const std::filesystem::path& file, std::int64_t columns = 0);
-// A float32 tensor of any shape, atomically written.
+// A tensor of any shape, atomically written: float64 as float64, anything else as float32.
 void write_npy(const std::filesystem::path& file, const torch::Tensor& values);
 
 }  // namespace ganrig

@@ -15,7 +15,7 @@
 // 2: Discriminator::forward_pair, StatsSink::add(name, tensor).
 // 3: the ABI symbol checked before loading.
 // 4: ConvLayer::init_normal.
-#define GANRIG_ABI_VERSION 4
+#define GANRIG_ABI_VERSION 5
 
 #ifndef GANRIG_PLUGIN_ABI_VERSION
 #define GANRIG_PLUGIN_ABI_VERSION GANRIG_ABI_VERSION  // tests override this to build a mismatch

@@ -43,8 +43,10 @@ class Checkpoint {
   // Fills the modules and optimizers (those not null) and `state`. A checkpoint whose networks do
   // not have these modules' structure is a CheckpointError that says so.
   void restore(CheckpointParts& parts);
-  // Written by `ganrig import`: a generator (G and G_ema) and no discriminator, loss or optimizers.
-  bool generator_only();
+  // Written by `ganrig import`: networks (G and G_ema, and D when imported with it) and no loss,
+  // optimizers or progress.
+  bool imported();
+  bool has_discriminator();
 
  private:
   std::filesystem::path file_;

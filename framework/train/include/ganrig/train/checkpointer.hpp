@@ -26,6 +26,8 @@ class Checkpointer {
 
   // checkpoints/snapshot-<nimg>.pt
   void snapshot(std::int64_t nimg);
+  // A checkpoint at `file` outside the run's list (last() unchanged), e.g. a twin run's start.
+  void save_as(const std::filesystem::path& file) const { write(file, {}); }
   // best.pt: a copy of the snapshot written at `nimg` if there is one, else a new checkpoint.
   void write_best(std::int64_t nimg);
   bool has_snapshot_at(std::int64_t nimg) const;
@@ -35,9 +37,10 @@ class Checkpointer {
   // Loads every part from `file`. A checkpoint whose science config differs from this run's is
   // refused unless `force`; returns the first difference (empty when none).
   std::string resume(const std::filesystem::path& file, bool force);
-  // The checkpoint resumed from held only a generator (`ganrig import`): G and G_ema came from it;
-  // D, the loss, optimizers and progress start fresh.
-  bool resumed_generator_only() const { return generator_only_; }
+  // The checkpoint resumed from was written by `ganrig import`: G and G_ema came from it, and D when
+  // it held one (imported_discriminator()); the loss, optimizers (Adam's moments) and progress start fresh.
+  bool resumed_imported() const { return imported_; }
+  bool imported_discriminator() const { return imported_discriminator_; }
 
  private:
   void write(const std::filesystem::path& file, const FaultHook& fault) const;
@@ -50,7 +53,8 @@ class Checkpointer {
   FaultHook fault_;
   std::vector<Stateful*> parts_;
   std::filesystem::path last_;
-  bool generator_only_ = false;
+  bool imported_ = false;
+  bool imported_discriminator_ = false;
 };
 
 }  // namespace ganrig

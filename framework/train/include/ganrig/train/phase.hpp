@@ -5,6 +5,7 @@
 // NaN/Inf gradients as Projected GAN does, step.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ class PhaseRunner {
   torch::Tensor accumulate(const std::string& name, const torch::Tensor& real, Generator& generator,
                            Discriminator& discriminator, const PhaseLoss& loss);
   bool skip_nonfinite(const std::string& name, double value);
+  void write_twin_phase(const std::string& name, const std::vector<std::pair<std::string, torch::Tensor>>& entries) const;
   std::int64_t rounds(std::int64_t batch) const;  // micro-batches per phase
 
   const LoopSettings& settings_;

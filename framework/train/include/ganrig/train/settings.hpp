@@ -17,6 +17,9 @@ struct LoopSettings {
   std::int64_t grid_rows = 0, grid_cols = 0;
   std::int64_t max_nonfinite = 0;
   bool sanitize = true;
+  bool skip_nonfinite = true;
+  bool spectral_norm_per_forward = false;  // else per phase
+  std::string record_twin;                 // a folder, or empty
   std::string progress;
   std::int64_t total_nimg() const { return static_cast<std::int64_t>(total_kimg * 1000.0 + 0.5); }
 };
