@@ -5,6 +5,9 @@
 #             working where no checkout is at hand. Not the proof.
 #   official: against the checkout GANRIG_PG_OFFICIAL names, at the two configurations,
 #             20 iterations each; exit 77 (Skipped) without one.
+# Both in float64 (--fp64): in float32, Adam's first steps (beta1 = 0: a step of lr times the sign
+# of each gradient element) and the GAN game amplify rounding differences between any two
+# implementations past the tolerances within a few iterations (docs/fidelity.md measures it).
 # Usage: twin_run.sh rewrite|official GANRIG SOURCE_DIR PYTHON
 set -uo pipefail
 mode=$1 ganrig=$2 src=$3 python=$4
@@ -13,14 +16,15 @@ case $mode in
   rewrite)
     # fastgan (big blocks: noise replayed) at 128, tiny widths, 3 iterations
     "${twin[@]}" --official "$src/tools/twin/rewrite" --work twin-rewrite --cfg fastgan --res 128 --ngf 16 \
-      --batch 2 --iters 3 ;;
+      --batch 2 --iters 3 --fp64 ;;
   official)
     if [ -z "${GANRIG_PG_OFFICIAL:-}" ]; then
       echo "SKIP: GANRIG_PG_OFFICIAL names no checkout of autonomousvision/projected-gan"
       exit 77
     fi
     "${twin[@]}" --official "$GANRIG_PG_OFFICIAL" --work twin-lite128 --cfg fastgan_lite --res 128 --ngf 64 \
-      --batch 4 --iters 20 || exit 1
+      --batch 4 --iters 20 --fp64 || exit 1
+    # fastgan at 256: 5 iterations (each takes about a minute in float64 on 2 cores)
     "${twin[@]}" --official "$GANRIG_PG_OFFICIAL" --work twin-big256 --cfg fastgan --res 256 --ngf 32 \
-      --batch 2 --iters 20 ;;
+      --batch 2 --iters 5 --fp64 ;;
 esac

@@ -20,7 +20,7 @@ using Catch::Matchers::Contains;
 TEST_CASE("precision: fp16 needs CUDA, unknown names are refused, bf16 autocasts only inside the guard", "[precision]") {
   REQUIRE_THROWS_AS(Precision("fp16", torch::kCPU), ConfigError);
   REQUIRE_THROWS_WITH(Precision("fp16", torch::kCPU), Contains("bf16") && Contains("CUDA"));
-  REQUIRE_THROWS_WITH(Precision("fp8", torch::kCPU), Contains("\"fp32\", \"bf16\" or \"fp16\""));
+  REQUIRE_THROWS_WITH(Precision("fp8", torch::kCPU), Contains("\"fp32\", \"bf16\", \"fp16\" or \"fp64\""));
   const Precision bf16("bf16", torch::kCPU);
   const auto x = torch::randn({1, 2, 5, 5}), w = torch::randn({3, 2, 3, 3});
   {

@@ -218,8 +218,9 @@ class Recording:
 class Replay:
     """Hands the official code ganrig's draws, in order, checking kind and shape at each."""
 
-    def __init__(self, recording, phases=("G", "D")):
+    def __init__(self, recording, phases=("G", "D"), on_iteration=None):
         self.recording = recording
+        self.on_iteration = on_iteration  # called with the iteration's index before it starts
         self.phases = phases
         self.queue = collections.deque()
         self.iteration = -1
@@ -229,6 +230,8 @@ class Replay:
             raise RuntimeError(f"iteration {self.iteration}: the official step left {len(self.queue)} of ganrig's "
                                f"draws unused (first: {self.queue[0][0]}:{self.queue[0][1]}): the steps differ")
         self.iteration += 1
+        if self.on_iteration:
+            self.on_iteration(self.iteration)
         latents = []
         for phase in self.phases:
             for kind, what, value in self.recording.entries(self.iteration, phase):

@@ -2,7 +2,7 @@
 """Twin run: ganrig's Projected GAN step against the official code's, step for step.
 
     tools/twin/twin_run.py --official CHECKOUT [--cfg fastgan_lite] [--res 128] [--ngf 64] [--batch 4]
-        [--iters 20] [--ganrig build/bin/ganrig] [--ganrig-defaults] [--work DIR] [--threads 2]
+        [--iters 20] [--fp64] [--free-running] [--ganrig-defaults] [--ganrig build/bin/ganrig] [--work DIR]
 
 1. ganrig trains --iters iterations of experiments/projected_gan/pg_fmnist64.toml at the given
    cfg, resolution, ngf and batch (random EfficientNet-lite0 projector, fp32) with
@@ -17,15 +17,21 @@
    each listed) builds G and D as train.py does for --cfg, loads the start networks strictly, and
    runs the same iterations on ganrig's reals and draws: ProjectedGANLoss, Adam with the official
    lr/beta adjustments for the lazy-regularisation interval 16, the no-op Dreg phase, the EMA with
-   its ramp-up, nan_to_num of gradients.
-4. Prints one table: every iteration's G and D loss and logits, then every tensor of G, G_ema and D
-   (relative L2 difference), and exits 1 when a tolerance is exceeded (--loss-tolerance for each
-   iteration's losses, --tensor-tolerance for the final tensors), 0 otherwise.
+   its ramp-up, nan_to_num of gradients. By default every iteration starts from ganrig's state at
+   that iteration (networks and Adam's moments, from the recording's start-<i>.pt): each row then
+   compares one step, whatever the earlier ones did. --free-running starts it from ganrig's first
+   state only, so differences compound as they would between two independent runs.
+4. Prints every iteration's G and D loss and the logits of every D call, then, after each
+   iteration, the worst tensor of G, G_ema and D and the worst Adam moment, then every tensor after
+   the last; exits 1 when a tolerance is exceeded (--loss-tolerance for the losses,
+   --tensor-tolerance for the tensors after each iteration, 1e-5 for the first logits: the
+   exported start networks on the same augmented batch), 0 otherwise.
 """
 import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +48,8 @@ import official_cpu  # noqa: E402  (tools/twin on the path first)
 def ganrig_run(args, work):
     """Trains with a recording; returns (recording folder, run folder)."""
     record = os.path.join(work, "record")
+    for folder in (record, os.path.join(work, "runs")):  # what an earlier run in --work left
+        shutil.rmtree(folder, ignore_errors=True)
     nimg = args.iters * args.batch
     sets = [f"dataset.resolution={args.res}", "dataset.limit=1000", f"generator.ngf={args.ngf}",
             f"generator.lite={'true' if args.cfg == 'fastgan_lite' else 'false'}", f"train.batch={args.batch}",
@@ -84,9 +92,46 @@ class Capture:
     def __init__(self):
         self.logits, self.losses, self.optimizers = [], [], []
         self.networks = None
+        self.after = []  # per iteration: ([(network, tensor, max abs, rel L2)], [(moment, rel L2)]) against ganrig
+        self.last = None  # the official state after the last iteration
+
+    def adam_params(self, net, names):
+        params = dict(self.networks[net].named_parameters())
+        return self.optimizers[0 if net == "G" else 1], [params[n] for n in names]
+
+    def snapshot(self, adam_names):
+        """The official state now: (networks, Adam moments by official name)."""
+        nets = {n: {k: v.detach().clone() for k, v in m.state_dict().items()} for n, m in self.networks.items()}
+        moments = {}
+        for net in ("G", "D"):
+            opt, params = self.adam_params(net, adam_names[net])
+            for name, p in zip(adam_names[net], params):
+                if opt.state.get(p):
+                    moments[f"{net}.{name}"] = (opt.state[p]["exp_avg"].clone(), opt.state[p]["exp_avg_sq"].clone())
+        return nets, moments
+
+    def force(self, state):
+        """Sets the official networks and Adam's moments to ganrig's (teacher forcing)."""
+        nets, moments, steps, adam_names = state
+        with torch.no_grad():
+            for name, module in self.networks.items():
+                module.load_state_dict(nets[name], strict=True)
+        dtype = torch.get_default_dtype()
+        for net in ("G", "D"):
+            opt, params = self.adam_params(net, adam_names[net])
+            for name, p in zip(adam_names[net], params):
+                key = f"{net}.{name}"
+                if key in moments:
+                    m, v = moments[key]
+                    opt.state[p] = {"step": torch.tensor(float(steps[key])), "exp_avg": m.to(dtype).clone(),
+                                    "exp_avg_sq": v.to(dtype).clone()}
+                else:
+                    opt.state.pop(p, None)
 
 
-def official_run(args, official, record, start, sidecar):
+def official_run(args, official, record, start, sidecar, state_of):
+    """The official training_loop() on ganrig's recording; with --teacher-forcing, every iteration
+    starts from ganrig's state at that iteration (networks and Adam's moments)."""
     capture = Capture()
     base_loss = official.loss.ProjectedGANLoss
 
@@ -118,8 +163,17 @@ def official_run(args, official, record, start, sidecar):
 
     official.training_stats.report = capture_report
     official_cpu.install_loop_shortcuts(official)
-    official_cpu.install_replay(official, official_cpu.Replay(official_cpu.Recording(record)), z_dim=start["G_z_dim"],
-                                batch=args.batch, phases=3, fp64=args.fp64)
+    # ganrig's state i (before iteration i, after iteration i - 1) is read when iteration i starts,
+    # compared with the official state then, and dropped: one state in memory at a time.
+    def on_iteration(i):
+        if i > 0:
+            ours = state_of(i)
+            capture.after.append(compare_states(ours, capture.snapshot(ours[3])))
+            if args.teacher_forcing:
+                capture.force(ours)
+
+    replay = official_cpu.Replay(official_cpu.Recording(record), on_iteration=on_iteration)
+    official_cpu.install_replay(official, replay, z_dim=start["G_z_dim"], batch=args.batch, phases=3, fp64=args.fp64)
     if args.fp64:
         torch.set_default_dtype(torch.float64)
 
@@ -145,6 +199,8 @@ def official_run(args, official, record, start, sidecar):
             ema_kimg=args.batch * 10 / 32, ema_rampup=0.05, G_reg_interval=None, D_reg_interval=16,
             total_kimg=args.iters * args.batch / 1000, kimg_per_tick=1e9, image_snapshot_ticks=None,
             network_snapshot_ticks=None, cudnn_benchmark=False)
+    ours = state_of(args.iters)
+    capture.after.append(compare_states(ours, capture.snapshot(ours[3])))
     return capture
 
 
@@ -180,30 +236,37 @@ def compare_steps(args, recording, capture, lines):
     return worst, first_logits
 
 
-def compare_tensors(end, capture, lines):
-    """After the last iteration: every tensor of G, G_ema and D."""
-    worst, rows = 0.0, []
+def before_batchnorm(name):
+    """A discriminator down block's convolution bias, right before its BatchNorm: its gradient is 0 in
+    exact arithmetic (BatchNorm subtracts the channel mean), rounding noise in any code."""
+    return name.startswith("discriminator.") and name.endswith(".main.0.bias")
+
+
+def compare_states(ours, theirs):
+    """[(network, tensor, max abs diff, rel L2)] of every tensor of G, G_ema and D, and the moments."""
+    nets, moments = theirs
+    rows = []
     for net in ("G", "G_ema", "D"):
-        theirs = capture.networks[net].state_dict()
-        ours = end[net]
-        missing = sorted(set(theirs) ^ set(ours))
+        missing = sorted(set(nets[net]) ^ set(ours[0][net]))
         if missing:
             raise SystemExit(f"{net}: names differ: {missing[:5]}")
-        for name, t in theirs.items():
-            o = ours[name]
-            if not t.is_floating_point():
-                d = float((o.double() - t.double()).abs().max()) if t.numel() else 0.0
-                rows.append((net, name, d, 0.0 if d == 0 else float("inf")))
-                continue
-            r = rel(o, t)
-            rows.append((net, name, float((o.double() - t.double()).abs().max()), r))
-            # projector and CCM/CSM are frozen: equal unless something trained them
-            worst = max(worst, r)
-    lines.append("| network | tensor | max abs diff | rel L2 |")
-    lines.append("|---|---|---|---|")
-    for net, name, d, r in rows:
-        lines.append(f"| {net} | {name} | {d:.3e} | {r:.3e} |")
-    return worst, rows
+        for name, t in nets[net].items():
+            o = ours[0][net][name]
+            d = float((o.double() - t.double()).abs().max()) if t.numel() else 0.0
+            rows.append((net, name, d, rel(o, t) if t.is_floating_point() else (0.0 if d == 0 else float("inf"))))
+    adam = []
+    for key, (m, v) in moments.items():
+        if key not in ours[1]:
+            raise SystemExit(f"Adam: the official code has moments for {key}, ganrig none")
+        if before_batchnorm(key.split(".", 1)[1]):
+            continue
+        adam.append((key, max(rel(ours[1][key][0], m), rel(ours[1][key][1], v))))
+    return rows, adam
+
+
+def worst_of(rows, skip_noise=True):
+    kept = [r for r in rows if not (skip_noise and r[0] == "D" and before_batchnorm(r[1]))]
+    return max(kept, key=lambda r: r[3]) if kept else ("-", "-", 0.0, 0.0)
 
 
 def ganrig_adam(checkpoint, which):
@@ -214,43 +277,32 @@ def ganrig_adam(checkpoint, which):
     for i in range(int(getattr(group, "params/size"))):
         key = getattr(group, f"params/{i}")
         state = getattr(opt.state, key, None)
-        moments.append(None if state is None else (state.exp_avg, state.exp_avg_sq))
+        moments.append(None if state is None else (state.exp_avg, state.exp_avg_sq, int(state.step)))
     return moments
 
 
-def compare_adam(end, checkpoint, capture, lines):
-    """Adam's moments after the last iteration, parameter by parameter (official names)."""
-    worst, rows, noise = 0.0, [], []
-    for net, which, opt in (("G", "optimizer_g", capture.optimizers[0]), ("D", "optimizer_d", capture.optimizers[1])):
-        params = dict(capture.networks[net].named_parameters())
-        # in ganrig's parameter order (the export lists them first); then G's unused-stage placeholders
-        names = [n for n in end[net] if n in params and (net == "G" or n.startswith("discriminator."))]
-        ours = ganrig_adam(checkpoint, which)
-        unused = names[len(ours):]
-        if len(ours) > len(names) or any(capture.optimizers[0 if net == "G" else 1].state.get(params[n]) for n in unused):
-            raise SystemExit(f"{net}: ganrig's optimizer has {len(ours)} parameters, the official trainable ones {len(names)}")
-        names = names[:len(ours)]
-        if len(ours) != len(names):
-            raise SystemExit(f"{net}: ganrig's optimizer has {len(ours)} parameters, the official trainable ones {len(names)}")
-        for name, moments in zip(names, ours):
-            state = opt.state.get(params[name], {})
-            if moments is None or not state:
-                continue  # never stepped (stages the forward does not use)
-            for i, key in enumerate(("exp_avg", "exp_avg_sq")):
-                theirs = state[key]
-                if name.endswith(".main.0.bias"):  # a conv bias right before BatchNorm
-                    noise.append(float((moments[i].double() - theirs.double()).abs().max()))
-                    continue
-                r = rel(moments[i], theirs)
-                rows.append((net, f"{name} {key}", r))
-                worst = max(worst, r)
-    lines.append(f"Adam's moments: {len(rows)} tensors, worst rel L2 {worst:.2e}: " + "; ".join(
-        f"{n}.{t} {r:.2e}" for n, t, r in sorted(rows, key=lambda r: -r[2])[:3]))
-    if noise:
-        lines.append(f"  not compared: the moments of {len(noise) // 2} convolution biases right before a BatchNorm, whose gradient "
-                     f"is 0 in exact arithmetic (BatchNorm subtracts the channel mean) and rounding noise in either "
-                     f"code (largest |difference| {max(noise):.1e})")
-    return worst
+def adam_names(nets, official_params, counts):
+    """Official names of ganrig's optimizer parameters, in its order (the export lists parameters
+    first, in ganrig's order; G's unused-stage placeholders come last)."""
+    names = {}
+    for net in ("G", "D"):
+        listed = [n for n in nets[net] if n in official_params[net] and (net == "G" or n.startswith("discriminator."))]
+        names[net] = listed[:counts[net]]
+    return names
+
+
+def ganrig_state(args, checkpoint, out, official_params):
+    """(networks, Adam moments, Adam steps, names) of a ganrig checkpoint, in the official names."""
+    nets, _ = export_all(args, checkpoint, out)
+    ours = {net: ganrig_adam(checkpoint, which) for net, which in (("G", "optimizer_g"), ("D", "optimizer_d"))}
+    names = adam_names(nets, official_params, {net: len(ours[net]) for net in ours})
+    moments, steps = {}, {}
+    for net in ("G", "D"):
+        for name, m in zip(names[net], ours[net]):
+            if m is not None:
+                moments[f"{net}.{name}"] = (m[0], m[1])
+                steps[f"{net}.{name}"] = m[2]
+    return nets, moments, steps, names
 
 
 def main():
@@ -274,6 +326,9 @@ def main():
     ap.add_argument("--tensor-tolerance", type=float, default=1e-3)
     ap.add_argument("--work", help="working folder (default: a temporary one)")
     ap.add_argument("--reuse", action="store_true", help="reuse the ganrig recording already in --work")
+    ap.add_argument("--free-running", dest="teacher_forcing", action="store_false",
+                    help="start the official code from ganrig's first state only (default: teacher forcing, every "
+                         "iteration from ganrig's state at that iteration)")
     args = ap.parse_args()
     if not args.official:
         raise SystemExit("--official CHECKOUT (or GANRIG_PG_OFFICIAL) names the official code to compare with")
@@ -285,39 +340,68 @@ def main():
         record, run_dir = os.path.join(work, "record"), glob.glob(os.path.join(work, "runs", "*", "*"))[0]
     else:
         record, run_dir = ganrig_run(args, work)
-    start_file = glob.glob(os.path.join(record, "start-*.pt"))[0]
-    start, sidecar = export_all(args, start_file, os.path.join(work, "start_pg.pt"))
-    end, _ = export_all(args, run_dir, os.path.join(work, "end_pg.pt"))
+    starts = sorted(glob.glob(os.path.join(record, "start-*.pt")))
+    start, sidecar = export_all(args, starts[0], os.path.join(work, "start_pg.pt"))
     start["G_z_dim"] = sidecar["constructor"]["kwargs"]["z_dim"]
-    capture = official_run(args, official, record, start, sidecar)
+    official_params = official_parameter_names(sidecar)
+    # ganrig's state before every iteration, then after the last (the run's final checkpoint)
+    final = sorted(glob.glob(os.path.join(run_dir, "checkpoints", "snapshot-*.pt")))[-1]
+    files = starts + [final]
+    if len(files) != args.iters + 1:
+        raise SystemExit(f"{record}: {len(starts)} recorded starts for {args.iters} iterations")
 
+    def state_of(i):
+        return ganrig_state(args, files[i], os.path.join(work, "state_pg.pt"), official_params)
+
+    capture = official_run(args, official, record, start, sidecar, state_of)
+
+    mode = ("teacher-forced: every iteration starts from ganrig's state (networks and Adam's moments), so each "
+            "row compares one step" if args.teacher_forcing else
+            "free-running: the official code from ganrig's start only, so differences compound over the iterations")
     lines = [f"# twin run: ganrig vs the official Projected GAN code ({os.path.abspath(args.official)})",
              f"cfg {args.cfg}, {args.res}x{args.res}, ngf {args.ngf}, batch {args.batch}, {args.iters} iterations, "
              f"{'fp64' if args.fp64 else 'fp32'}, random EfficientNet-lite0 projector, seed {args.seed}, "
              f"threads {args.threads}; ganrig "
              + ("defaults" if args.ganrig_defaults else "with the official behaviour options "
                 "(spectral_norm_update = per_forward, skip_nonfinite_steps = false, reference_kernels = true)"),
-             f"torch {torch.__version__}", "", "substitutions in the official code's run:"]
+             f"{mode}; torch {torch.__version__}", "", "substitutions in the official code's run:"]
     lines += [f"- {s}" for s in official_cpu.SUBSTITUTIONS]
     lines.append("")
     recording = official_cpu.Recording(record)
     loss_worst, first_logits = compare_steps(args, recording, capture, lines)
-    lines.append("")
-    tensor_worst, rows = compare_tensors(end, capture, lines)
-    lines.append("")
-    checkpoint = sorted(glob.glob(os.path.join(run_dir, "checkpoints", "snapshot-*.pt")))[-1]
-    compare_adam(end, checkpoint, capture, lines)
+
+    lines += ["", "after each iteration, every tensor of G, G_ema and D and every Adam moment (rel L2; convolution "
+              "biases right before a BatchNorm listed apart: their gradient is 0 in exact arithmetic, so both codes "
+              "step them on rounding noise):", "",
+              "| iteration | worst tensor | rel L2 | worst Adam moment | rel L2 | bias-before-BatchNorm max abs |",
+              "|---|---|---|---|---|---|"]
+    tensor_worst = 0.0
+    for i, (rows, adam) in enumerate(capture.after):
+        net, name, _, r = worst_of(rows)
+        tensor_worst = max(tensor_worst, r)
+        key, ra = max(adam, key=lambda a: a[1]) if adam else ("-", 0.0)
+        noise = max([d for n, t, d, _ in rows if n == "D" and before_batchnorm(t)] or [0.0])
+        lines.append(f"| {i} | {net}.{name} | {r:.2e} | {key} | {ra:.2e} | {noise:.1e} |")
+    rows = capture.after[-1][0]
+    lines += ["", f"after the last iteration, every tensor ({len(rows)}):", "", "| network | tensor | max abs diff | rel L2 |",
+              "|---|---|---|---|"]
+    lines += [f"| {n} | {t} | {d:.3e} | {r:.3e} |" for n, t, d, r in rows]
     ok = loss_worst <= args.loss_tolerance and tensor_worst <= args.tensor_tolerance and first_logits <= 1e-5
-    lines.append("")
-    worst_rows = sorted(rows, key=lambda r: -r[3])[:5]
-    lines.append("largest tensor differences: " + "; ".join(f"{n}.{t} {r:.2e}" for n, t, _, r in worst_rows))
-    lines.append(f"the official D loaded strictly from ganrig's export gives ganrig's logits on the same augmented "
-                 f"batch (iteration 0, G phase) to {first_logits:.2e} relative (tolerance 1e-05)")
-    lines.append(f"RESULT {'PASS' if ok else 'FAIL'}: worst loss rel. difference {loss_worst:.2e} (tolerance "
-                 f"{args.loss_tolerance:g}), worst tensor rel. L2 {tensor_worst:.2e} (tolerance {args.tensor_tolerance:g}) "
-                 f"over {len(rows)} tensors of G, G_ema and D")
+    lines += ["", f"the official D loaded strictly from ganrig's export gives ganrig's logits on the same augmented "
+              f"batch (iteration 0, G phase) to {first_logits:.2e} relative (tolerance 1e-05)",
+              f"RESULT {'PASS' if ok else 'FAIL'}: worst loss rel. difference {loss_worst:.2e} (tolerance "
+              f"{args.loss_tolerance:g}), worst tensor rel. L2 {tensor_worst:.2e} (tolerance {args.tensor_tolerance:g}) "
+              f"over {len(rows)} tensors of G, G_ema and D after each of {len(capture.after)} iterations"]
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+def official_parameter_names(sidecar):
+    from pg_modules.discriminator import ProjectedDiscriminator
+    from pg_modules.networks_fastgan import Generator
+    G = Generator(**sidecar["constructor"]["kwargs"])
+    D = ProjectedDiscriminator(**sidecar["discriminator_constructor"]["kwargs"])
+    return {"G": {n for n, _ in G.named_parameters()}, "D": {n for n, _ in D.named_parameters()}}
 
 
 if __name__ == "__main__":

@@ -78,7 +78,11 @@ torch::Tensor FrozenConvBNImpl::forward_unfused(const torch::Tensor& input) {
   torch::Tensor x = torch::constant_pad_nd(input, {left, right, top, bottom});
   x = torch::conv2d(x, weight, torch::Tensor(), o.stride(), torch::IntArrayRef{0, 0}, 1, o.depthwise() ? o.in_channels() : 1);
   x = torch::batch_norm(x, gamma, beta, mean, var, false, 0.0, o.eps(), false);
-  return o.relu6() ? torch::clamp(x, 0.0, 6.0) : x;
+  if (!o.relu6()) return x;
+  // ReLU6 as timm's nn.ReLU6 (hardtanh: no gradient at exactly 0 or 6); bfloat16 has no CPU
+  // hardtanh backward in LibTorch 1.13, so clamp there.
+  return x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble ? torch::hardtanh(x, 0.0, 6.0)
+                                                                               : torch::clamp(x, 0.0, 6.0);
 }
 
 }  // namespace ganrig

@@ -133,17 +133,15 @@ void Loop::start() {
   for (auto& action : actions_) action->on_start(*context_, continued);
 }
 
-// The networks the recorded steps start from, as a checkpoint (ganrig export --what all turns it
-// into the other code's names); one process only, so that the recording is the whole batch.
+// One process only, so that the recording is the whole batch.
 void Loop::start_twin_record() {
   if (world_.distributed())
     throw ConfigError(fmt::format("{}: a twin recording is made by one process; this run has {}",
                                   config_.origin("exec.record_twin").location(), world_.size()));
-  const fs::path folder = settings_.record_twin;
-  fs::create_directories(folder);
-  checkpointer_->save_as(folder / fmt::format("start-{:06d}.pt", state_->batch_idx));
-  progress_.line(fmt::format("recording every step's reals, random draws and logits in {} (a twin run: "
-                             "tools/twin/twin_run.py)", folder.string()));
+  fs::create_directories(settings_.record_twin);
+  progress_.line(fmt::format("recording every step's reals, random draws, logits and starting state in {} (a twin "
+                             "run: tools/twin/twin_run.py)",
+                             settings_.record_twin));
 }
 
 std::vector<torch::Tensor> Loop::replica_tensors(bool with_parameters) const {
@@ -267,6 +265,8 @@ torch::Tensor Loop::next_reals(std::int64_t share) {
 
 void Loop::step() {
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);
+  if (!settings_.record_twin.empty())  // the state this step starts from (networks and Adam's moments)
+    checkpointer_->save_as(fs::path(settings_.record_twin) / fmt::format("start-{:06d}.pt", state_->batch_idx));
   const torch::Tensor real = next_reals(share_of(state_->batch));
   Models& m = networks_->models;
   auto g_params = m.generator->parameters();
