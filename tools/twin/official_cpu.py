@@ -276,10 +276,12 @@ def install_replay(official, replay, z_dim, batch, phases, fp64=False):
                "D phases (zeros for the no-op Dreg phase)")
 
     def noise_randn(*size, **kwargs):
+        if replay.iteration < 0:  # the snapshot grid before the first step (G_ema), not part of the step
+            return torch.randn(*size, **kwargs)
         return torch.from_numpy(replay.pop("randn", size)).to(torch.get_default_dtype())
 
     official.blocks.torch = torch_proxy("torch", randn=noise_randn)
-    substitute("pg_modules.blocks NoiseInjection's torch.randn: ganrig's recorded noise")
+    substitute("pg_modules.blocks NoiseInjection's torch.randn: ganrig's recorded noise (from the first step on)")
 
     def augment_rand(*size, dtype=None, device=None, **kwargs):
         return torch.from_numpy(replay.pop("rand", size)).to(dtype or torch.float32)
