@@ -61,6 +61,7 @@ def ganrig_run(args, work):
     if not args.ganrig_defaults:
         sets += ["train.spectral_norm_update=per_forward", "train.skip_nonfinite_steps=false",
                  "exec.reference_kernels=true"]
+    sets += args.set  # last: e.g. train.spectral_norm_update=per_phase, to measure what a setting changes
     cmd = [args.ganrig, "train", os.path.join(ROOT, "experiments/projected_gan/pg_fmnist64.toml"), "--run-root",
            os.path.join(work, "runs")]
     for s in sets:
@@ -326,6 +327,8 @@ def main():
     ap.add_argument("--tensor-tolerance", type=float, default=1e-3)
     ap.add_argument("--work", help="working folder (default: a temporary one)")
     ap.add_argument("--reuse", action="store_true", help="reuse the ganrig recording already in --work")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra --set for ganrig's run, after the official options")
     ap.add_argument("--free-running", dest="teacher_forcing", action="store_false",
                     help="start the official code from ganrig's first state only (default: teacher forcing, every "
                          "iteration from ganrig's state at that iteration)")
