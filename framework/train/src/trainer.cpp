@@ -71,10 +71,7 @@ void Loop::configure_runtime() {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / world_.local_size()));
   device_ = resolve_device(exec.string("device"), world_.local_rank());
-  precision_ = Precision(exec.string("precision"), device_);
-  // fp64: every tensor made from here on (networks, latents, draws, reals) is float64.
-  torch::set_default_dtype(exec.string("precision") == "fp64" ? caffe2::TypeMeta::Make<double>()
-                                                              : caffe2::TypeMeta::Make<float>());
+  precision_ = Precision(exec.string("precision"), device_);  // fp64: build_models sets the default dtype
   at::globalContext().setBenchmarkCuDNN(exec.boolean("cudnn_benchmark"));
 }
 
