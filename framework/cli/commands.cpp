@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ganrig/child_process.hpp"
+#include "ganrig/cpu_runtime.hpp"
 #include "ganrig/data/recipe_schema.hpp"
 #include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
@@ -198,8 +199,18 @@ std::string experiment_label(const nlohmann::json& row) {
   return nproc > 1 ? fmt::format("{} x{} proc", name, nproc) : name;
 }
 
+// The process settings a benchmark peer must share (tools/bench/process_settings.py reads the same).
+nlohmann::json process_settings(const BenchResult& r) {
+  const nlohmann::json runtime = cpu_runtime_info();
+  return {{"allocator", runtime["allocator_name"]},
+          {"malloc_conf", runtime["malloc_conf"]},
+          {"blas_threads", runtime["blas_threads"].get<int>() ? runtime["blas_threads"] : nlohmann::json()},
+          {"threads", r.threads}};
+}
+
 nlohmann::json bench_json(const BenchResult& r, const std::string& name) {
-  return {{"experiment", name},
+  return {{"settings", process_settings(r)},
+          {"experiment", name},
           {"params_g", r.parameters.generator},
           {"params_d_trainable", r.parameters.discriminator_trainable},
           {"params_d_frozen", r.parameters.discriminator_frozen},

@@ -22,6 +22,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import process_settings  # tools/bench, next to this file
 from torch.nn.utils import spectral_norm
 
 
@@ -162,24 +164,33 @@ def diff_augment(x, translation_ratio=0.125, cutout_ratio=0.2):
 
 # ----------------------------------------------------------------------------- EfficientNet-lite0
 class ConvBNSame(nn.Module):
-    """timm's Conv2dSame (TensorFlow 'same' padding computed per input) + BatchNorm(eps 1e-3) [+ ReLU6]."""
+    """timm's create_conv2d(padding='same') + BatchNorm(eps 1e-3) [+ ReLU6 in place], as timm builds
+    them: stride 1 with an odd kernel pads inside the convolution (static 'same' padding); otherwise
+    Conv2dSame pads explicitly, computed per input (TensorFlow 'same')."""
 
     def __init__(self, cin, cout, k, stride, depthwise, act):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, stride, 0, groups=cin if depthwise else 1, bias=False)
+        self.static = stride == 1 and k % 2 == 1
+        self.conv = nn.Conv2d(cin, cout, k, stride, (k - 1) // 2 if self.static else 0,
+                              groups=cin if depthwise else 1, bias=False)
         self.bn = nn.BatchNorm2d(cout, eps=1e-3)
-        self.k, self.stride, self.act = k, stride, act
+        self.k, self.stride = k, stride
+        self.act = nn.ReLU6(inplace=True) if act else None
 
     def forward(self, x):
         def pad(n):
             total = max((math.ceil(n / self.stride) - 1) * self.stride + self.k - n, 0)
             return total // 2, total - total // 2
 
-        (top, bottom), (left, right) = pad(x.size(2)), pad(x.size(3))
-        if top or bottom or left or right:
-            x = F.pad(x, [left, right, top, bottom])
+        if not self.static:
+            (top, bottom), (left, right) = pad(x.size(2)), pad(x.size(3))
+            if top or bottom or left or right:
+                x = F.pad(x, [left, right, top, bottom])
         x = self.bn(self.conv(x))
-        return torch.clamp(x, 0, 6) if self.act else x  # relu6 (its bf16 CPU backward is missing in 1.13)
+        if self.act is None:
+            return x
+        # LibTorch 1.13 has no bf16 CPU backward for hardtanh (ReLU6): clamp there
+        return torch.clamp(x, 0, 6) if x.dtype == torch.bfloat16 else self.act(x)
 
 
 class MBBlock(nn.Module):
@@ -197,7 +208,9 @@ class MBBlock(nn.Module):
 
     def forward(self, x):
         y = self.layers(x)
-        return y + x if self.skip else y
+        if self.skip:
+            y += x  # in place, as timm
+        return y
 
 
 class EfficientNetLite0(nn.Module):
@@ -240,10 +253,11 @@ class Fusion(nn.Module):
 class DownBlock(nn.Sequential):
     def __init__(self, cin, cout, separable):
         if separable:
-            super().__init__(SeparableConv(cin, cout, 3, 1, False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2),
-                             nn.AvgPool2d(2))
+            super().__init__(SeparableConv(cin, cout, 3, 1, False), nn.BatchNorm2d(cout),
+                             nn.LeakyReLU(0.2, inplace=True), nn.AvgPool2d(2))
         else:
-            super().__init__(sn_conv(cin, cout, 4, 2, 1, bias=True), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2))
+            super().__init__(sn_conv(cin, cout, 4, 2, 1, bias=True), nn.BatchNorm2d(cout),
+                             nn.LeakyReLU(0.2, inplace=True))
 
 
 class MiniDisc(nn.Module):
@@ -409,7 +423,8 @@ def main():
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print("PEER " + json.dumps({"sec_per_iter": seconds, "peak_rss_mib": peak_mib, "batch": args.batch,
-                                "threads": torch.get_num_threads(), "precision": args.precision, "torch": torch.__version__, **step.params}),
+                                "threads": torch.get_num_threads(), "precision": args.precision, "torch": torch.__version__,
+                                "settings": process_settings.of_this_process(), **step.params}),
           flush=True)
 
 

@@ -1,16 +1,27 @@
 #!/usr/bin/python3
-"""Times ganrig's Projected GAN step against the plain PyTorch-eager step (pg_step.py), side by side.
+"""Times ganrig's Projected GAN step against a peer step, side by side, under the same process settings.
 
-For each configuration the two run in turn, each in a fresh process, repeated (A B, B A, A B ...:
-the order alternates so drift on a shared machine hits both), and the medians are compared:
+The peer is the official code (`--official CHECKOUT`: autonomousvision/projected-gan's own
+training_loop() through tools/bench/official_step.py, read from the checkout at run time) or,
+without it, tools/bench/pg_step.py (our plain PyTorch-eager rewrite of the same step). For each
+configuration the two run in turn, each in a fresh process, repeated (A B, B A, A B ...: the order
+alternates so drift on a shared machine hits both), and the medians are compared:
 speed-up = peer sec/iter / ganrig sec/iter, memory = ganrig peak RSS / peer peak RSS - 1.
-Both get the same threads and the same glibc malloc tuning (ganrig sets it itself; the peer gets
-the equivalent MALLOC_* variables), random EfficientNet-lite0 weights, the same widths and batch.
 
-    tools/bench/side_by_side.py [--reps 3] [--configs pg64,fpg64,pg128,fpg128] [--csv out.csv]
-        [--ganrig build/bin/ganrig] [--set KEY=VALUE ...] [--peer-arg=--flag ...]
+Process settings: the peer gets exactly what ganrig gives itself, as ganrig reports it
+(`ganrig bench --json`'s "settings"): jemalloc preloaded with ganrig's effective malloc_conf (or
+glibc tuned as ganrig tunes it), OpenBLAS limited to ganrig's thread count, the same intra-op
+threads. Both sides report the settings they actually ran with; the script prints them and stops
+if they differ. `--peer-settings as-shipped` runs the peer with the environment as it is instead
+(the "as it ships" figure). Random EfficientNet-lite0 weights, the same widths and batch on both
+sides; parameter counts are compared.
 
-Prints a Markdown table and writes every raw measurement to the CSV (one row per process).
+    tools/bench/side_by_side.py [--official CHECKOUT] [--reps 3] [--configs pg64,fpg64,pg128,fpg128]
+        [--csv out.csv] [--ganrig build/bin/ganrig] [--set KEY=VALUE ...] [--peer-arg=--flag ...]
+        [--peer-settings ganrig|as-shipped]
+
+Prints the settings and a Markdown table and writes every raw measurement to the CSV (one row per
+process).
 """
 import argparse
 import csv
@@ -21,6 +32,8 @@ import platform
 import statistics
 import subprocess
 import sys
+
+import process_settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,8 +46,7 @@ CONFIGS = {
     "fpg128": dict(res=128, ngf=64, batch=4, block="dsc", label="FPG (dsc in G) 128x128, ngf 64, batch 4"),
 }
 
-PEER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024), "MALLOC_TRIM_THRESHOLD_": str(1024 ** 3),
-               "MALLOC_TOP_PAD_": str(64 * 1024 * 1024)}
+SETTINGS = ("allocator", "malloc_conf", "blas_threads", "threads")
 
 
 def ganrig_command(args, cfg):
@@ -49,9 +61,23 @@ def ganrig_command(args, cfg):
 
 
 def peer_command(args, cfg):
-    return [sys.executable, os.path.join(ROOT, "tools/bench/pg_step.py"), "--res", str(cfg["res"]), "--ngf",
-            str(cfg["ngf"]), "--batch", str(cfg["batch"]), "--block", cfg["block"], "--threads", str(args.threads),
-            "--warmup", str(args.warmup), "--iterations", str(args.iterations)] + args.peer_arg
+    shape = ["--res", str(cfg["res"]), "--ngf", str(cfg["ngf"]), "--batch", str(cfg["batch"]), "--block", cfg["block"],
+             "--threads", str(args.threads), "--warmup", str(args.warmup), "--iterations", str(args.iterations)]
+    if args.official:
+        return [sys.executable, os.path.join(ROOT, "tools/bench/official_step.py"), "--official", args.official] + \
+            shape + args.peer_arg
+    return [sys.executable, os.path.join(ROOT, "tools/bench/pg_step.py")] + shape + args.peer_arg
+
+
+def ganrig_settings(args):
+    """What ganrig gives itself (one short bench of the first configuration)."""
+    cmd = ganrig_command(args, CONFIGS[args.configs.split(",")[0]])
+    cmd[cmd.index("--warmup") + 1], cmd[cmd.index("--iterations") + 1] = "0", "1"
+    return run(cmd, "BENCH")["settings"]
+
+
+def settings_text(settings):
+    return ", ".join(f"{k} {settings.get(k)}" for k in SETTINGS)
 
 
 def run(cmd, marker, env=None):
@@ -62,8 +88,18 @@ def run(cmd, marker, env=None):
     sys.exit(f"{' '.join(cmd)} printed no {marker} line (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
 
 
+def check_settings(args, who, got):
+    if args.peer_settings == "as-shipped" and who == "peer":
+        return
+    differing = [k for k in SETTINGS if got.get(k) != args.settings.get(k)]
+    if differing:
+        sys.exit(f"the {who} ran with {settings_text(got)}; ganrig's are {settings_text(args.settings)}: "
+                 f"{', '.join(differing)} differ")
+
+
 def measure(args, name, cfg, rep):
-    peer_env = dict(os.environ, **PEER_MALLOC)
+    peer_env = dict(os.environ) if args.peer_settings == "as-shipped" else \
+        process_settings.peer_environment(args.ganrig, args.settings)
     jobs = [("peer", lambda: run(peer_command(args, cfg), "PEER", peer_env)),
             ("ganrig", lambda: run(ganrig_command(args, cfg), "BENCH"))]
     if rep % 2:
@@ -71,15 +107,20 @@ def measure(args, name, cfg, rep):
     rows = []
     for who, job in jobs:
         r = job()
+        check_settings(args, who, r["settings"])
         params = (r["G"], r["D_trainable"]) if who == "peer" else (r["params_g"], r["params_d_trainable"])
         rows.append(dict(config=name, rep=rep, impl=who, sec_per_iter=r["sec_per_iter"],
-                         peak_rss_mib=r["peak_rss_mib"], g_params=params[0], d_trainable_params=params[1]))
+                         peak_rss_mib=r["peak_rss_mib"], g_params=params[0], d_trainable_params=params[1],
+                         precision=r["precision"], **{f"setting_{k}": r["settings"].get(k) for k in SETTINGS}))
         print(f"  {name} rep {rep} {who:6s} {r['sec_per_iter']:.3f} s/iter  {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
     return rows
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--official", help="checkout of autonomousvision/projected-gan: its own step is the peer")
+    ap.add_argument("--peer-settings", default="ganrig", choices=["ganrig", "as-shipped"],
+                    help="ganrig: the peer gets ganrig's process settings; as-shipped: the environment as it is")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--threads", type=int, default=2)
@@ -91,8 +132,19 @@ def main():
     ap.add_argument("--csv", help="write the raw measurements here")
     args = ap.parse_args()
 
-    rows = []
     names = args.configs.split(",")
+    args.settings = ganrig_settings(args)
+    peer = f"the official code ({args.official})" if args.official else "tools/bench/pg_step.py (our rewrite)"
+    print(f"peer: {peer}; ganrig: {args.ganrig}")
+    print(f"ganrig's process settings: {settings_text(args.settings)}")
+    print("peer's process settings: " + ("the environment as it is (as it ships)" if args.peer_settings == "as-shipped"
+                                         else "ganrig's (checked in every peer process)"))
+    if args.settings["allocator"] == "jemalloc" and args.peer_settings == "ganrig":
+        print(f"  peer environment: LD_PRELOAD={process_settings.ganrig_jemalloc(args.ganrig)} "
+              f"MALLOC_CONF={args.settings['malloc_conf']} OPENBLAS_NUM_THREADS={args.settings.get('blas_threads')}")
+    print(f"{platform.node()}, {os.cpu_count()} CPUs, {args.threads} threads, {args.warmup} warm-up + "
+          f"{args.iterations} timed iterations per process, {args.reps} repetitions, medians", flush=True)
+    rows = []
     for rep in range(args.reps):  # configurations interleaved within each repetition
         for name in names:
             rows += measure(args, name, CONFIGS[name], rep)
@@ -105,6 +157,8 @@ def main():
             w.writeheader()
             w.writerows(rows)
 
+    precisions = {who: sorted({r["precision"] for r in rows if r["impl"] == who}) for who in ("peer", "ganrig")}
+    print(f"precision: peer {'/'.join(precisions['peer'])}, ganrig {'/'.join(precisions['ganrig'])}")
     print("| config | peer s/iter | ganrig s/iter | ganrig speed-up | peer peak RSS MiB | ganrig peak RSS MiB | memory |")
     print("|---|---|---|---|---|---|---|")
     for name in names:

@@ -37,7 +37,8 @@ class Conv2dSame(nn.Conv2d):
         sh, sw = self.stride
         pad_h = max((math.ceil(ih / sh) - 1) * sh + (kh - 1) * self.dilation[0] + 1 - ih, 0)
         pad_w = max((math.ceil(iw / sw) - 1) * sw + (kw - 1) * self.dilation[1] + 1 - iw, 0)
-        x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        if pad_h > 0 or pad_w > 0:  # timm's pad_same
+            x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
         return F.conv2d(x, self.weight, self.bias, self.stride, (0, 0), self.dilation, self.groups)
 
 
@@ -69,7 +70,9 @@ class DepthwiseSeparableConv(nn.Module):
     def forward(self, x):
         shortcut = x
         x = self.act2(self.bn2(self.conv_pw(self.se(self.act1(self.bn1(self.conv_dw(x)))))))
-        return x + shortcut if self.has_residual else x
+        if self.has_residual:
+            x += shortcut  # in place, as timm
+        return x
 
 
 class InvertedResidual(nn.Module):
@@ -94,7 +97,9 @@ class InvertedResidual(nn.Module):
         x = self.act1(self.bn1(self.conv_pw(x)))
         x = self.se(self.act2(self.bn2(self.conv_dw(x))))
         x = self.bn3(self.conv_pwl(x))
-        return x + shortcut if self.has_residual else x
+        if self.has_residual:
+            x += shortcut  # in place, as timm
+        return x
 
 
 class TfEfficientNetLite0(nn.Module):
@@ -121,6 +126,10 @@ class TfEfficientNetLite0(nn.Module):
         self.conv_head = same_conv(320, 1280, 1)
         self.bn2 = tf_bn(1280)
         self.act2 = nn.ReLU6(inplace=True)
+        for m in self.modules():  # timm's _init_weight_goog; PyTorch's default init would shrink the
+            if isinstance(m, nn.Conv2d):  # activations toward denormals through the trunk
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
+                nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_out))
 
 
 def install_timm():
@@ -134,7 +143,7 @@ def install_timm():
     timm.create_model = create_model
     sys.modules["timm"] = timm
     substitute("timm (not installable here): a stand-in tf_efficientnet_lite0 with timm 0.4.12's module names "
-               "and TF 'same' padding, random weights that the loaded state dict replaces")
+               "and TF 'same' padding, random weights in timm's init (N(0, 2/fan_out)) unless a loaded state dict replaces them")
 
 
 # ----------------------------------------------------------------------------- CUDA stand-ins
@@ -253,25 +262,38 @@ class Replay:
         return value
 
 
+def install_cpu_loop(official, loop_randn=None, real_dtype=None):
+    """training_loop's CUDA device, events and memory counters on the CPU; `loop_randn` (if given)
+    replaces its torch.randn, which it calls once per iteration for the latents, and `real_dtype`
+    its torch.float32 (the dtype it gives the reals)."""
+    overrides = dict(device=lambda *a, **k: torch.device("cpu"), cuda=cpu_cuda_namespace())
+    if loop_randn:
+        overrides["randn"] = loop_randn
+    if real_dtype is not None:
+        overrides["float32"] = real_dtype
+    official.training_loop.torch = torch_proxy("torch", **overrides)
+    substitute("training_loop's torch.device('cuda'), torch.cuda events and memory counters: the CPU, no-ops, 0")
+
+
+def latents_shape(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else tuple(size)
+
+
 def install_replay(official, replay, z_dim, batch, phases, fp64=False):
     """Routes the official code's random draws to `replay`: the loop's latents (torch.randn of
     [phases * batch, z_dim]), NoiseInjection's torch.randn and DiffAugment's torch.rand/randint."""
 
     def loop_randn(*size, **kwargs):
-        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
-        if tuple(shape) != (phases * batch, z_dim):
+        if latents_shape(size) != (phases * batch, z_dim):
             return torch.randn(*size, **kwargs)  # the snapshot grid's latents
         latents = replay.next_iteration()
         unused = [torch.zeros(batch, z_dim)] * (phases - len(latents))  # the no-op Dreg phase's
         return torch.cat(latents + unused)
 
-    overrides = dict(device=lambda *a, **k: torch.device("cpu"), cuda=cpu_cuda_namespace(), randn=loop_randn)
     if fp64:
-        overrides["float32"] = torch.float64  # the loop's `real_img.to(torch.float32)`
         substitute("float64 run: torch.set_default_dtype(torch.float64) before the networks are built, and "
                    "training_loop's torch.float32 (the dtype it gives the reals) is torch.float64")
-    official.training_loop.torch = torch_proxy("torch", **overrides)
-    substitute("training_loop's torch.device('cuda'), torch.cuda events and memory counters: the CPU, no-ops, 0")
+    install_cpu_loop(official, loop_randn, torch.float64 if fp64 else None)
     substitute("training_loop's latents torch.randn([phases * batch, z_dim]): ganrig's recorded latents of its G and "
                "D phases (zeros for the no-op Dreg phase)")
 
@@ -297,8 +319,8 @@ def install_replay(official, replay, z_dim, batch, phases, fp64=False):
                "range checked at each)")
 
 
-def install_loop_shortcuts(official):
-    """Set-up work of training_loop() that is not the training step."""
+def install_in_order_sampler(official):
+    """The replay's sampler: the recorded reals in the order ganrig used them."""
 
     class InOrderSampler(torch.utils.data.Sampler):
         def __init__(self, dataset, **kwargs):
@@ -313,6 +335,10 @@ def install_loop_shortcuts(official):
     official.misc.InfiniteSampler = InOrderSampler
     substitute("misc.InfiniteSampler: the recorded reals in the order ganrig used them")
 
+
+def install_loop_shortcuts(official):
+    """Set-up work of training_loop() that is not the training step."""
+
     def small_grid(training_set, random_seed=0):
         image = training_set[0][0][None]
         return (1, 1), image, np.zeros([1, 0], np.float32)
@@ -322,6 +348,76 @@ def install_loop_shortcuts(official):
     official.misc.print_module_summary = lambda module, inputs, **kwargs: None
     substitute("misc.print_module_summary: skipped (its train-mode forwards of torch.empty inputs move G's and D's "
                "BatchNorm statistics and spectral-norm vectors before the first step; ganrig makes no such passes)")
+
+
+def install_separable_generator(official):
+    """Faster Projected GAN's generator: the official FastGAN up-blocks with each 3x3 convolution
+    replaced by the official pg_modules.blocks.SeparableConv2d (depthwise 3x3 + pointwise 1x1, both
+    spectral-normed). The official repository has no such option; the FPG paper's change is this."""
+    import pg_modules.networks_fastgan as networks
+
+    def separable(block):
+        for i, layer in enumerate(block):
+            if isinstance(layer, nn.Conv2d) and layer.kernel_size == (3, 3):
+                block[i] = official.blocks.SeparableConv2d(layer.in_channels, layer.out_channels, 3, bias=False)
+        return block
+
+    small, big = networks.UpBlockSmall, networks.UpBlockBig
+    networks.UpBlockSmall = lambda cin, cout: separable(small(cin, cout))
+    networks.UpBlockBig = lambda cin, cout: separable(big(cin, cout))
+    substitute("generator block dsc (Faster Projected GAN): the 3x3 convolutions of networks_fastgan's UpBlockSmall / "
+               "UpBlockBig are the official pg_modules.blocks.SeparableConv2d (depthwise 3x3 + pointwise 1x1, "
+               "spectral-normed; the official repository has no such option)")
+
+
+def install_generator_below_128(official):
+    """The official FastganSynthesis cannot run below 128x128: its constructor always builds the
+    128 and 256 up-blocks, and its forward computes feat_128 and then returns to_big(feat_last),
+    which it defines only from 128 on (UnboundLocalError at 64). For 64x64 its forward stops at
+    feat_64 (after the skip excitation se_64), as its layout implies and as ganrig's generator does,
+    and the modules that size never uses are dropped, so that parameter counts and the EMA compare."""
+    import pg_modules.networks_fastgan as networks
+    official_synthesis = networks.FastganSynthesis
+
+    class SynthesisAt64(official_synthesis):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.img_resolution != 64:
+                raise SystemExit("the 64x64 stand-in of FastganSynthesis is for 64x64 only")
+            del self.feat_128, self.feat_256, self.se_128, self.se_256
+
+        def forward(self, input, c, **kwargs):
+            input = networks.normalize_second_moment(input[:, 0])
+            feat_4 = self.init(input)
+            feat_32 = self.feat_32(self.feat_16(self.feat_8(feat_4)))
+            return self.to_big(self.se_64(feat_4, self.feat_64(feat_32)))
+
+    networks.FastganSynthesis = SynthesisAt64
+    substitute("networks_fastgan.FastganSynthesis at 64x64 (the official one fails below 128: feat_last is never "
+               "defined): its forward up to se_64 then to_big, without the 128 and 256 blocks it would not use")
+
+
+class RandomImages(torch.utils.data.Dataset):
+    """A benchmark's training set: `size` random uint8 images in memory (the step does not depend on them)."""
+
+    def __init__(self, resolution, size=64, seed=0, **kwargs):
+        self.images = np.random.RandomState(seed).randint(0, 256, (size, 3, resolution, resolution), dtype=np.uint8)
+        self.resolution = resolution
+        self.num_channels = 3
+        self.image_shape = [3, resolution, resolution]
+        self.label_shape = [0]
+        self.label_dim = 0
+        self.has_labels = False
+        self.name = "random-images"
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.images[i].copy(), np.zeros([0], np.float32)
+
+    def get_label(self, i):
+        return np.zeros([0], np.float32)
 
 
 class RecordedReals(torch.utils.data.Dataset):

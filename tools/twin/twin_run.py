@@ -163,6 +163,7 @@ def official_run(args, official, record, start, sidecar, state_of):
         return report(name, value)
 
     official.training_stats.report = capture_report
+    official_cpu.install_in_order_sampler(official)
     official_cpu.install_loop_shortcuts(official)
     # ganrig's state i (before iteration i, after iteration i - 1) is read when iteration i starts,
     # compared with the official state then, and dropped: one state in memory at a time.

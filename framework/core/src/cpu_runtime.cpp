@@ -24,6 +24,8 @@ F* symbol(const char* name) {
 // What tune_cpu_runtime found and did, for env.json.
 struct Runtime {
   std::string allocator = "glibc malloc (library defaults)";
+  std::string allocator_name = "glibc malloc";
+  std::string malloc_conf = "defaults";  // jemalloc's effective options, or glibc's tuning
   std::string blas = "not OpenBLAS (left as it starts)";
   bool tuned = false;
 };
@@ -33,9 +35,23 @@ Runtime& runtime() {
   return state;
 }
 
+using Mallctl = int(const char*, void*, std::size_t*, void*, std::size_t);
+
+// The options that matter here, as they are in effect (from malloc_conf, MALLOC_CONF or jemalloc's
+// defaults), in MALLOC_CONF's syntax: what a benchmark peer is given (tools/bench/process_settings.py).
+std::string jemalloc_effective_conf(Mallctl* mallctl) {
+  ssize_t dirty = 0, muzzy = 0;
+  std::size_t fit = 0, size = sizeof dirty;
+  mallctl("opt.dirty_decay_ms", &dirty, &size, nullptr, 0);
+  size = sizeof muzzy;
+  mallctl("opt.muzzy_decay_ms", &muzzy, &size, nullptr, 0);
+  size = sizeof fit;
+  mallctl("opt.lg_extent_max_active_fit", &fit, &size, nullptr, 0);
+  return fmt::format("dirty_decay_ms:{},muzzy_decay_ms:{},lg_extent_max_active_fit:{}", dirty, muzzy, fit);
+}
+
 // jemalloc takes its settings from the executable's malloc_conf (and MALLOC_CONF); glibc is tuned here.
 void tune_allocator(bool apply) {
-  using Mallctl = int(const char*, void*, std::size_t*, void*, std::size_t);
   if (auto* mallctl = symbol<Mallctl>("mallctl")) {
     const char* version = nullptr;
     std::size_t size = sizeof version;
@@ -45,6 +61,8 @@ void tune_allocator(bool apply) {
     mallctl("arenas.dirty_decay_ms", &dirty, &size, nullptr, 0);
     runtime().allocator = fmt::format("jemalloc {} (dirty_decay_ms {}{})", version ? version : "?", dirty,
                                        dirty < 0 ? ": freed pages stay with the process" : "");
+    runtime().allocator_name = "jemalloc";
+    runtime().malloc_conf = jemalloc_effective_conf(mallctl);
     return;
   }
   if (!apply) return;
@@ -52,6 +70,14 @@ void tune_allocator(bool apply) {
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);  // never trim the heap top below 1 GiB of free space
   mallopt(M_TOP_PAD, 64 * 1024 * 1024);
   runtime().allocator = "glibc malloc (mmap threshold 32 MiB, trim threshold 1 GiB, top pad 64 MiB)";
+  runtime().malloc_conf = "M_MMAP_THRESHOLD=33554432,M_TRIM_THRESHOLD=1073741824,M_TOP_PAD=67108864";
+}
+
+// OpenBLAS's thread count as it is now (0 where the BLAS is not OpenBLAS).
+int blas_threads() {
+  using GetThreads = int();
+  auto* get_threads = symbol<GetThreads>("openblas_get_num_threads");
+  return get_threads ? get_threads() : 0;
 }
 
 void tune_blas() {
@@ -88,7 +114,8 @@ void tune_cpu_runtime() {
 
 nlohmann::json cpu_runtime_info() {
   const Runtime& r = runtime();
-  return {{"allocator", r.allocator}, {"blas", r.blas}, {"tuned", r.tuned}};
+  return {{"allocator", r.allocator}, {"allocator_name", r.allocator_name}, {"malloc_conf", r.malloc_conf},
+          {"blas", r.blas},           {"blas_threads", blas_threads()},         {"tuned", r.tuned}};
 }
 
 }  // namespace ganrig
