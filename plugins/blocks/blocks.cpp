@@ -64,7 +64,8 @@ class SeparableDownBlock : public ganrig::ConvLayer {
                                           ConvOptions(in, out, 3).padding(1).bias(false).spectral_norm(spectral_norm)))),
         bn_(register_module("bn", torch::nn::BatchNorm2d(out))) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    return torch::avg_pool2d(torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2), 2);
+    torch::Tensor y = bn_->forward(conv_->forward(x));
+    return torch::avg_pool2d(torch::leaky_relu_(y, 0.2), 2);  // in place, as the official DownBlock
   }
   void init_normal(double std) override { conv_->init_normal(std); }
 

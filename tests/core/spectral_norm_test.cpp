@@ -145,3 +145,20 @@ TEST_CASE("inside an optimisation step each module iterates once, at its first f
   layer->forward(x);  // outside a step: PyTorch's behaviour, every forward iterates
   CHECK_FALSE(torch::equal(layer->named_buffers()["weight_u"], before));
 }
+
+TEST_CASE("a transposed convolution of a 1x1 input, computed as one matrix product, equals conv_transpose2d",
+          "[conv][speed]") {
+  // FastGAN's InitLayer (latent -> 4x4) runs as torch::mm; the plain kernel is the reference.
+  torch::manual_seed(5);
+  Conv2dLayer layer(ConvOptions(48, 24, 4).bias(true).transposed(true));
+  const auto x = torch::randn({3, 48, 1, 1}, torch::requires_grad());
+  const auto out = layer->forward(x);
+  const auto w = layer->named_parameters()["weight"], b = layer->named_parameters()["bias"];
+  const auto expected = torch::conv_transpose2d(x, w, b);
+  REQUIRE(out.sizes() == expected.sizes());
+  CHECK(torch::allclose(out, expected, 1e-6, 1e-7));
+  const auto g = torch::randn_like(out);
+  const auto grads = torch::autograd::grad({out}, {x, w, b}, {g});
+  const auto expected_grads = torch::autograd::grad({expected}, {x, w, b}, {g});
+  for (int i = 0; i < 3; ++i) CHECK(torch::allclose(grads[i], expected_grads[i], 1e-5, 1e-6));
+}

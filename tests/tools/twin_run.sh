@@ -22,9 +22,12 @@ case $mode in
       echo "SKIP: GANRIG_PG_OFFICIAL names no checkout of autonomousvision/projected-gan"
       exit 77
     fi
+    # About 15 and 30 minutes on 2 cores; each recording keeps a float64 checkpoint per iteration
+    # (up to 10 GB at 256), removed when its comparison passes and kept for a look when it fails.
     "${twin[@]}" --official "$GANRIG_PG_OFFICIAL" --work twin-lite128 --cfg fastgan_lite --res 128 --ngf 64 \
       --batch 4 --iters 20 --fp64 || exit 1
-    # fastgan at 256: 5 iterations (each takes about a minute in float64 on 2 cores)
+    rm -rf twin-lite128
     "${twin[@]}" --official "$GANRIG_PG_OFFICIAL" --work twin-big256 --cfg fastgan --res 256 --ngf 32 \
-      --batch 2 --iters 5 --fp64 ;;
+      --batch 2 --iters 20 --fp64 || exit 1
+    rm -rf twin-big256 ;;
 esac

@@ -12,7 +12,8 @@ nan_to_num, the EMA with its ramp-up), with EfficientNet-lite0 at random weights
 images held in memory. The CPU stand-ins it needs (tools/twin/official_cpu.py, shared with the twin
 run) are printed. Each iteration is timed from one call of the loop's latent draw
 (`torch.randn([phases * batch, z_dim])`, once per iteration) to the next; the first --warmup
-iterations (the first also runs the loop's first-tick report) are not counted.
+iterations (the first also runs the loop's first-tick report) are not counted; --profile N prints
+the top operators of N more iterations.
 
 Prints one line `PEER {json}` with sec/iter (mean of the timed iterations), peak RSS, parameter
 counts (tools/bench/side_by_side.py checks them against ganrig's) and the process settings this
@@ -40,19 +41,28 @@ PHASES = 3  # Gboth, Dmain, Dreg (train.py: G_reg_interval None, D_reg_interval 
 class Clock:
     """Stamps each call of the loop's latent draw: one per iteration."""
 
-    def __init__(self, z_dim, batch):
+    def __init__(self, z_dim, batch, profile_from=None, profile_to=None):
         self.shape = (PHASES * batch, z_dim)
         self.stamps = []
         self.networks = {}
+        self.profile_span = (profile_from, profile_to)
+        self.profiler = None
 
     def randn(self, *size, **kwargs):
         if official_cpu.latents_shape(size) == self.shape:
             self.stamps.append(time.perf_counter())
+            if len(self.stamps) - 1 == self.profile_span[0]:
+                self.profiler = torch.autograd.profiler.profile()
+                self.profiler.__enter__()
+            elif len(self.stamps) - 1 == self.profile_span[1]:
+                self.profiler.__exit__(None, None, None)
         return torch.randn(*size, **kwargs)
 
 
 def run(args, official):
-    clock = Clock(z_dim=256, batch=args.batch)
+    timed_end = args.warmup + args.iterations
+    clock = Clock(z_dim=256, batch=args.batch, profile_from=timed_end if args.profile else None,
+                  profile_to=timed_end + args.profile if args.profile else None)
     official_cpu.install_cpu_loop(official, clock.randn)
     official_cpu.install_loop_shortcuts(official)
     if args.block == "dsc":
@@ -72,7 +82,8 @@ def run(args, official):
     official_cpu.substitute("training set: random uint8 images in memory; data_loader_kwargs: num_workers=0, "
                             "pin_memory=False (train.py: 3 workers, pinned)")
     opt = dict(class_name="torch.optim.Adam", betas=[0, 0.99], eps=1e-8, lr=0.0002)
-    iterations = args.warmup + args.iterations + 1  # the last iteration's draw closes the last timed one
+    # the draw of the iteration after the last timed one closes it (and the profiled ones)
+    iterations = args.warmup + args.iterations + args.profile + 1
     with tempfile.TemporaryDirectory() as run_dir:
         official.training_loop.training_loop(
             run_dir=run_dir,
@@ -91,6 +102,9 @@ def run(args, official):
     timed = clock.stamps[args.warmup:args.warmup + args.iterations + 1]
     if len(timed) != args.iterations + 1:
         raise SystemExit(f"the official loop drew latents {len(clock.stamps)} times, expected {iterations}")
+    if clock.profiler is not None:
+        print(f"profile of {args.profile} iteration(s) after the timed ones:")
+        print(clock.profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
     return (timed[-1] - timed[0]) / args.iterations, clock.networks
 
 
@@ -107,6 +121,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iterations", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="profile N iterations after the timed ones and print the top operators")
     args = ap.parse_args()
     if not args.official:
         raise SystemExit("--official CHECKOUT (or GANRIG_PG_OFFICIAL) is needed")

@@ -56,6 +56,15 @@ std::int64_t Conv2dLayerImpl::output_numel(const torch::Tensor& x) const {
 
 torch::Tensor Conv2dLayerImpl::convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const {
   const auto& o = options_;
+  // A transposed convolution of a 1x1 input without padding (FastGAN's InitLayer: latent -> 4x4) is
+  // one matrix product, out[b, co, i, j] = sum_ci x[b, ci] w[ci, co, i, j]; LibTorch's CPU kernel
+  // for it (slow_conv_transpose2d) does the same product and then a col2im pass that moves nothing.
+  if (o.transposed() && o.groups() == 1 && o.padding() == 0 && x.size(2) == 1 && x.size(3) == 1) {
+    const std::int64_t k = o.kernel_size();
+    torch::Tensor out = torch::mm(x.reshape({x.size(0), x.size(1)}), w.reshape({w.size(0), -1}))
+                            .view({x.size(0), w.size(1), k, k});
+    return bias.defined() ? out + bias.view({1, -1, 1, 1}) : out;
+  }
   if (o.transposed())
     return torch::conv_transpose2d(x, w, bias, o.stride(), o.padding(), /*output_padding=*/0, o.groups());
   return torch::conv2d(x, w, bias, o.stride(), o.padding(), /*dilation=*/1, o.groups());

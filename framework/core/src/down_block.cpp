@@ -10,7 +10,10 @@ class DownBlock : public ConvLayer {
       : conv_(register_module("conv", std::move(conv))),
         bn_(register_module("bn", torch::nn::BatchNorm2d(out_channels))) {}
   torch::Tensor forward(const torch::Tensor& x) override {
-    return torch::leaky_relu(bn_->forward(conv_->forward(x)), 0.2);
+    // In place, as the official DownBlock (LeakyReLU(0.2, inplace=True)): its backward reads the
+    // output, so no copy is kept, and BatchNorm's backward does not need its own output.
+    torch::Tensor y = bn_->forward(conv_->forward(x));
+    return torch::leaky_relu_(y, 0.2);
   }
   void init_normal(double std) override { conv_->init_normal(std); }
 

@@ -1,5 +1,7 @@
 #include "ganrig/frozen_conv_bn.hpp"
 
+#include "ganrig/relu6.hpp"
+
 #include <cmath>
 
 namespace ganrig {
@@ -66,10 +68,7 @@ torch::Tensor FrozenConvBNImpl::forward(const torch::Tensor& input) {
   }
   x = torch::conv2d(x, folded_weight_, folded_bias_, o.stride(), torch::IntArrayRef{pad_h, pad_w}, 1,
                     o.depthwise() ? o.in_channels() : 1);
-  if (!o.relu6()) return x;
-  // In place where possible; LibTorch 1.13 has no bfloat16 CPU backward for hardtanh, clamp has one.
-  return x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble ? torch::hardtanh_(x, 0.0, 6.0)
-                                                                               : torch::clamp(x, 0.0, 6.0);
+  return o.relu6() ? relu6_in_place(x) : x;  // in place, saving its output rather than a copy (relu6.hpp)
 }
 
 torch::Tensor FrozenConvBNImpl::forward_unfused(const torch::Tensor& input) {

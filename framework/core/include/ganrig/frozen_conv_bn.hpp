@@ -6,7 +6,8 @@
 // Because the layer is frozen, BatchNorm is folded into the convolution: w' = w * s, b' = beta -
 // mean * s with s = gamma / sqrt(var + eps). One convolution with bias then replaces a convolution
 // and a normalisation pass over the activations (and, in the generator phase, its backward pass);
-// ReLU6 runs in place. Symmetric padding goes into the convolution instead of a padded copy. The
+// ReLU6 runs in place and keeps its output, not a copy of its input, for backward (relu6.hpp).
+// Symmetric padding goes into the convolution instead of a padded copy. The
 // folded weights are cached and recomputed when any source tensor changes (a checkpoint load, a
 // device move). `forward_unfused` is the plain sequence, kept for the equivalence tests
 // (set_fused(false) on every layer of a projector gives the straightforward network).
