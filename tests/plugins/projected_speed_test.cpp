@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "ganrig/frozen_conv_bn.hpp"
+
+#include <ATen/autocast_mode.h>
 #include "ganrig/train/ema.hpp"
 #include "ganrig/validate.hpp"
 #include "support.hpp"
@@ -77,6 +79,46 @@ TEST_CASE("a folded frozen conv+BN equals conv, batch_norm, clamp", "[projected]
         }
         CHECK(torch::allclose(layer->forward(x), layer->forward_unfused(x), 1e-4, 1e-5));
       }
+}
+
+TEST_CASE("under bf16 autocast the folded layer's once-cast weights give autocast's own result", "[projected][speed]") {
+  // FrozenConvBN casts its folded weight and bias to autocast's dtype once per fold; autocast would
+  // cast the fp32 folded tensors at every forward. The same cast, so the same bits.
+  torch::manual_seed(2);
+  FrozenConvBNOptions o(8, 16, 3);
+  o.stride(2).relu6(true).tf_same_padding(true);
+  FrozenConvBN layer(o);
+  randomise_batchnorm(*layer);
+  const torch::Tensor x = torch::randn({2, 8, 14, 14}).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::Tensor folded_weight, folded_bias;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor scale = layer->gamma * (layer->var + o.eps()).rsqrt();
+    folded_weight = (layer->weight * scale.view({-1, 1, 1, 1})).contiguous();
+    folded_bias = layer->beta - layer->mean * scale;
+  }
+  const auto [left, right, top, bottom] = layer->padding_for(x);
+  at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+  const torch::Tensor ours = layer->forward(x);
+  const torch::Tensor again = layer->forward(x);  // from the cache
+  const torch::Tensor expected =
+      torch::conv2d(torch::constant_pad_nd(x, {left, right, top, bottom}), folded_weight, folded_bias, 2).clamp(0.0, 6.0);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  REQUIRE(ours.scalar_type() == torch::kBFloat16);
+  CHECK(torch::equal(ours, expected));
+  CHECK(torch::equal(again, expected));
+  // A changed statistic is folded and cast again.
+  {
+    torch::NoGradGuard no_grad;
+    layer->var.mul_(4.0);
+  }
+  at::autocast::set_cpu_enabled(true);
+  const torch::Tensor refolded = layer->forward(x);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  CHECK_FALSE(torch::equal(refolded, expected));
 }
 
 TEST_CASE("folded projectors equal their plain networks, with gradients to the input", "[projected][speed]") {

@@ -2,6 +2,8 @@
 
 #include "ganrig/relu6.hpp"
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
 
 namespace ganrig {
@@ -36,6 +38,20 @@ void FrozenConvBNImpl::refresh_folded() {
   folded_bias_ = beta - mean * scale;
   folded_versions_ = versions;
   folded_from_ = weight.data_ptr();
+  lowp_weight_ = lowp_bias_ = torch::Tensor();
+}
+
+std::pair<torch::Tensor, torch::Tensor> FrozenConvBNImpl::folded_for_autocast() {
+  const bool cpu = folded_weight_.device().is_cpu();
+  const bool on = cpu ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+  if (!on) return {folded_weight_, folded_bias_};
+  const auto dtype = cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+  if (!lowp_weight_.defined() || lowp_weight_.scalar_type() != dtype) {
+    torch::NoGradGuard no_grad;
+    lowp_weight_ = folded_weight_.to(dtype);
+    lowp_bias_ = folded_bias_.to(dtype);
+  }
+  return {lowp_weight_, lowp_bias_};
 }
 
 namespace {
@@ -66,8 +82,8 @@ torch::Tensor FrozenConvBNImpl::forward(const torch::Tensor& input) {
   } else {
     x = torch::constant_pad_nd(x, {left, right, top, bottom});
   }
-  x = torch::conv2d(x, folded_weight_, folded_bias_, o.stride(), torch::IntArrayRef{pad_h, pad_w}, 1,
-                    o.depthwise() ? o.in_channels() : 1);
+  const auto [w, b] = folded_for_autocast();
+  x = torch::conv2d(x, w, b, o.stride(), torch::IntArrayRef{pad_h, pad_w}, 1, o.depthwise() ? o.in_channels() : 1);
   return o.relu6() ? relu6_in_place(x) : x;  // in place, saving its output rather than a copy (relu6.hpp)
 }
 

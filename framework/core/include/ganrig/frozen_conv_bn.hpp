@@ -52,9 +52,14 @@ class FrozenConvBNImpl : public torch::nn::Module {
 
  private:
   void refresh_folded();
+  // The folded weight and bias in autocast's lower precision, cast once per fold: autocast caches
+  // its casts only for leaf tensors that require a gradient, so it would cast these frozen ones
+  // again at every forward (tools/bench/README.md). The same values as autocast's own cast.
+  std::pair<torch::Tensor, torch::Tensor> folded_for_autocast();
   FrozenConvBNOptions options_;
   bool fused_ = true;
   torch::Tensor folded_weight_, folded_bias_;
+  torch::Tensor lowp_weight_, lowp_bias_;  // empty until an autocast forward; reset by each fold
   std::array<std::int64_t, 5> folded_versions_{{-1, -1, -1, -1, -1}};
   const void* folded_from_ = nullptr;
 };

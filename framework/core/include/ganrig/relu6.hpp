@@ -8,7 +8,8 @@
 // step). The mask of hardtanh's derivative is the same read from the output (out <= 0 exactly when
 // in <= 0, out >= 6 exactly when in >= 6, NaN passes both ways), so this ReLU6 saves the output it
 // writes in place and computes the same gradient, bit for bit (tests/core/relu6_test.cpp).
-// bfloat16, for which LibTorch 1.13 has no CPU hardtanh backward, gets the same mask by where().
+// bfloat16, for which LibTorch 1.13 has no CPU hardtanh backward, gets the same mask from two
+// threshold_backward passes.
 #include <torch/torch.h>
 
 namespace ganrig {
