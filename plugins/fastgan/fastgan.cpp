@@ -24,7 +24,7 @@ Conv2dLayer sn_conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int6
 // GLU over channels, a * sigmoid(b) for the halves a, b (the official GLU module). LibTorch's glu
 // computes the same forward bit for bit; its backward writes both halves' gradients into one
 // tensor, where the sliced form's backward zero-fills a full-size tensor per slice and adds them
-// (about 10x the time; tests/plugins/fastgan_test.cpp checks the equivalence).
+// (about 3x the time, tools/bench/micro_levers.py; tests/plugins/fastgan_test.cpp checks the equivalence).
 torch::Tensor gated_linear(const torch::Tensor& x) { return torch::glu(x, 1); }
 
 // feat + weight * N(0, 1) noise of shape [B, 1, H, W]; weight starts at 0 (always random noise,

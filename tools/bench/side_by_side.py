@@ -164,8 +164,10 @@ def main():
     for name in names:
         def med(who, key):
             return statistics.median(r[key] for r in rows if r["config"] == name and r["impl"] == who)
-        same = {(r["g_params"], r["d_trainable_params"]) for r in rows if r["config"] == name}
-        note = "" if len(same) == 1 else " (parameter counts differ!)"
+        counts = {r["impl"]: (r["g_params"], r["d_trainable_params"]) for r in rows if r["config"] == name}
+        note = "" if len(set(counts.values())) == 1 else \
+            f" (parameter counts differ: G, D peer {counts['peer'][0]:,}, {counts['peer'][1]:,}; ganrig " \
+            f"{counts['ganrig'][0]:,}, {counts['ganrig'][1]:,})"
         print(f"| {CONFIGS[name]['label']}{note} | {med('peer', 'sec_per_iter'):.3f} | {med('ganrig', 'sec_per_iter'):.3f} "
               f"| {med('peer', 'sec_per_iter') / med('ganrig', 'sec_per_iter'):.2f}x "
               f"| {med('peer', 'peak_rss_mib'):.0f} | {med('ganrig', 'peak_rss_mib'):.0f} "

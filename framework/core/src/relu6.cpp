@@ -9,7 +9,7 @@ torch::Tensor relu6_gradient(const torch::Tensor& grad, const torch::Tensor& out
     return torch::hardtanh_backward(grad, out, 0.0, 6.0);
   // hardtanh's mask from two thresholds: no gradient where out <= 0 or where 6 - out <= 0, i.e.
   // out >= 6 (6 - out is exact for bfloat16 out in [0, 6]; NaN passes both, as in hardtanh). Two
-  // vectorised passes: where() with its mask was 4x slower (tools/bench/README.md).
+  // vectorised passes: where() with its mask took ~8x as long (tools/bench/micro_levers.py).
   const torch::Tensor below_six = out.neg().add_(6.0);
   return torch::threshold_backward(torch::threshold_backward(grad, out, 0.0), below_six, 0.0);
 }
