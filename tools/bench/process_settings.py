@@ -58,9 +58,10 @@ def peer_environment(ganrig, settings):
     if settings["allocator"] == "jemalloc":
         env["LD_PRELOAD"] = ganrig_jemalloc(ganrig)
         env["MALLOC_CONF"] = settings["malloc_conf"]
-    else:  # glibc as ganrig tunes it (cpu_runtime.cpp), given as glibc's variables
-        env.update(MALLOC_MMAP_THRESHOLD_=str(32 << 20), MALLOC_TRIM_THRESHOLD_=str(1 << 30),
-                   MALLOC_TOP_PAD_=str(64 << 20))
+    elif settings["malloc_conf"] != "defaults":  # glibc as ganrig tuned it: "M_MMAP_THRESHOLD=...,..."
+        for option in settings["malloc_conf"].split(","):  # mallopt's M_X=v is glibc's MALLOC_X_=v
+            name, value = option.split("=")
+            env[f"MALLOC_{name[2:]}_"] = value
     if settings.get("blas_threads"):
         env["OPENBLAS_NUM_THREADS"] = str(settings["blas_threads"])
     return env

@@ -397,18 +397,18 @@ def install_generator_below_128(official):
                "defined): its forward up to se_64 then to_big, without the 128 and 256 blocks it would not use")
 
 
-class RandomImages(torch.utils.data.Dataset):
-    """A benchmark's training set: `size` random uint8 images in memory (the step does not depend on them)."""
+class UnlabelledImages(torch.utils.data.Dataset):
+    """What the official loop needs of a training set: uint8 images [N, C, H, W] in memory, no labels."""
 
-    def __init__(self, resolution, size=64, seed=0, **kwargs):
-        self.images = np.random.RandomState(seed).randint(0, 256, (size, 3, resolution, resolution), dtype=np.uint8)
+    def __init__(self, images, resolution, name):
+        self.images = images
         self.resolution = resolution
-        self.num_channels = 3
-        self.image_shape = [3, resolution, resolution]
+        self.num_channels = images.shape[1]
+        self.image_shape = list(images.shape[1:])
         self.label_shape = [0]
         self.label_dim = 0
         self.has_labels = False
-        self.name = "random-images"
+        self.name = name
 
     def __len__(self):
         return len(self.images)
@@ -420,24 +420,16 @@ class RandomImages(torch.utils.data.Dataset):
         return np.zeros([0], np.float32)
 
 
-class RecordedReals(torch.utils.data.Dataset):
+class RandomImages(UnlabelledImages):
+    """A benchmark's training set: `size` random uint8 images (the step does not depend on them)."""
+
+    def __init__(self, resolution, size=64, seed=0, **kwargs):
+        images = np.random.RandomState(seed).randint(0, 256, (size, 3, resolution, resolution), dtype=np.uint8)
+        super().__init__(images, resolution, "random-images")
+
+
+class RecordedReals(UnlabelledImages):
     """The official loop's training set: ganrig's recorded real batches, image i of the concatenation."""
 
     def __init__(self, path, resolution, **kwargs):
-        self.images = Recording(path).reals().round().astype(np.uint8)
-        self.resolution = resolution
-        self.num_channels = self.images.shape[1]
-        self.image_shape = list(self.images.shape[1:])
-        self.label_shape = [0]
-        self.label_dim = 0
-        self.has_labels = False
-        self.name = "ganrig-recording"
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, i):
-        return self.images[i].copy(), np.zeros([0], np.float32)
-
-    def get_label(self, i):
-        return np.zeros([0], np.float32)
+        super().__init__(Recording(path).reals().round().astype(np.uint8), resolution, "ganrig-recording")
