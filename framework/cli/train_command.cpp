@@ -172,7 +172,11 @@ int train(const TrainCommand& command) {
   }
   std::unique_ptr<RunLock> lock;
   if (!world || world->is_main()) lock = plan_run(command, *experiment, in_place, options);
-  if (world) share_plan(*world, *experiment, options);
+  if (world) {
+    share_plan(*world, *experiment, options);
+    if (!started_by_launcher())  // under --nproc the launcher names its own resume command
+      world->set_resume_command("ganrig train " + options.run_dir.string());
+  }
   options.world = world.get();
   const TrainResult result = train(*experiment, options);
   if (!world || world->is_main())

@@ -19,7 +19,7 @@ rank1=$(pgrep -P $launcher | sort -n | tail -1)  # rank 1 is started after rank 
 kill -9 "$rank1"
 wait $launcher
 echo "launcher exit $?"
-grep "^error: rank" $R-killed.log | head -1
+grep "^error: rank 1 of 2 (pid" $R-killed.log | head -1
 run=$(dirname "$(ls $R/killed/*/*/config.resolved.toml)")
 echo "checkpoints before resuming: $(ls "$run/checkpoints" | grep -c snapshot)"
 $G train "$run" --nproc 2 > $R-resumed.log 2>&1

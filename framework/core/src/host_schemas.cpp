@@ -83,8 +83,14 @@ Schema exec_schema() {
            "CUDA when built with it, else Gloo), \"gloo\" or \"nccl\". See docs/distributed.md.")
       .one_of({"auto", "gloo", "nccl"});
   s.integer("timeout_s", 1800,
-            "Seconds a rank waits for the rendezvous and for each collective before it stops with an error.")
+            "Seconds one collective may wait for ranks that are still alive (rank 0 alone writing a checkpoint or "
+            "extracting a metric's real features) before it stops with an error: a guard against a hang.")
       .range(1, 86400);
+  s.integer("dist_timeout_s", 300,
+            "Seconds a group waits for a rank that does not join the rendezvous, or that has gone silent (process "
+            "killed, host or link down: every rank beats through the rendezvous store), before every other rank exits "
+            "naming it (docs/distributed.md, \"Across machines\").")
+      .range(2, 86400);
   s.component("sample_format", "image_sink", "png",
               "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
   s.boolean("report", true, "Rewrite RUN/report.html (curves, metrics, samples; docs/report.md) at every tick.");

@@ -1,19 +1,17 @@
 // A World on torch.distributed's c10d, the engine PyTorch's own DDP uses: a TCPStore for the
 // rendezvous, ProcessGroupGloo on CPU (and CUDA tensors staged through the host), ProcessGroupNCCL
-// on CUDA when LibTorch was built with it. The only file that includes c10d's headers.
-// Gloo is part of Debian's LibTorch (libgloo); its headers come from libgloo-dev. Torch's CMake
-// package defines USE_C10D_GLOO for its consumers; a build without it still needs the declarations.
-#ifndef USE_C10D_GLOO
-#define USE_C10D_GLOO 1
-#endif
+// on CUDA when LibTorch was built with it. With rendezvous.cpp and peer_watch.cpp, the only files
+// that include c10d's headers. Gloo is part of Debian's LibTorch (libgloo); its headers come from
+// libgloo-dev. Torch's CMake package defines USE_C10D_GLOO for its consumers; a build without it
+// still needs the declarations (rendezvous.hpp defines it).
+#include "rendezvous.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <map>
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef GANRIG_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -70,8 +68,13 @@ void scatter_back(const torch::Tensor& flat, const std::vector<torch::Tensor>& b
 
 class C10dWorld : public World {
  public:
-  C10dWorld(const WorldSpec& spec, c10::intrusive_ptr<c10d::Store> store, Group group, std::int64_t bucket_bytes)
-      : spec_(spec), store_(std::move(store)), group_(std::move(group)), bucket_bytes_(bucket_bytes) {}
+  C10dWorld(const WorldSpec& spec, c10::intrusive_ptr<c10d::Store> store, Group group, std::int64_t bucket_bytes,
+            std::unique_ptr<PeerWatch> watch)
+      : spec_(spec),
+        store_(std::move(store)),
+        group_(std::move(group)),
+        bucket_bytes_(bucket_bytes),
+        watch_(std::move(watch)) {}
 
   int rank() const override { return spec_.rank; }
   int size() const override { return spec_.size; }
@@ -79,7 +82,59 @@ class C10dWorld : public World {
   int local_size() const override { return spec_.local_size; }
   bool distributed() const override { return true; }
 
+  void set_resume_command(const std::string& command) override {
+    if (watch_) watch_->set_resume_command(command);
+  }
+
   void average(const std::vector<torch::Tensor>& tensors) override {
+    guarded("averaging gradients", [&] { average_buckets(tensors); });
+  }
+
+  void broadcast(const std::vector<torch::Tensor>& tensors, int root) override {
+    guarded("copying rank 0's tensors", [&] { broadcast_buckets(tensors, root); });
+  }
+
+  torch::Tensor gather_rows(const torch::Tensor& local) override {
+    return guarded("gathering rows", [&] { return gather_padded_rows(local); });
+  }
+
+  bool any(bool flag) override {
+    return guarded("sharing the stop flag", [&] {
+      std::vector<at::Tensor> one{torch::tensor({flag ? 1 : 0}, torch::kInt)};
+      c10d::AllreduceOptions options;
+      options.reduceOp = c10d::ReduceOp::MAX;
+      group_->allreduce(one, options)->wait();
+      return one[0].item<int>() != 0;
+    });
+  }
+
+  std::string share_text(const std::string& key, const std::string& text) override {
+    const std::string full = "ganrig/" + key;
+    if (is_main()) store_->set(full, std::vector<std::uint8_t>(text.begin(), text.end()));
+    const auto bytes = store_->get(full);  // waits for rank 0 (the store's timeout)
+    return std::string(bytes.begin(), bytes.end());
+  }
+
+  void barrier() override {
+    guarded("waiting at a barrier", [&] { group_->barrier()->wait(); });
+  }
+
+ private:
+  // A collective that throws lost a peer (or the link to it): the watch names it and ends the process.
+  template <typename Body>
+  auto guarded(const char* during, Body&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const c10::Error& e) {
+      if (!watch_) throw;
+      watch_->collective_failed(during, e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      if (!watch_) throw;
+      watch_->collective_failed(during, e.what());
+    }
+  }
+
+  void average_buckets(const std::vector<torch::Tensor>& tensors) {
     const auto groups = buckets(tensors, bucket_bytes_);
     std::vector<torch::Tensor> flats;
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
@@ -92,7 +147,7 @@ class C10dWorld : public World {
     for (std::size_t i = 0; i < groups.size(); ++i) scatter_back(flats[i].div_(size()), groups[i]);
   }
 
-  void broadcast(const std::vector<torch::Tensor>& tensors, int root) override {
+  void broadcast_buckets(const std::vector<torch::Tensor>& tensors, int root) {
     const auto groups = buckets(tensors, bucket_bytes_);
     std::vector<torch::Tensor> flats;
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
@@ -108,7 +163,7 @@ class C10dWorld : public World {
       for (std::size_t i = 0; i < groups.size(); ++i) scatter_back(flats[i], groups[i]);
   }
 
-  torch::Tensor gather_rows(const torch::Tensor& local) override {
+  torch::Tensor gather_padded_rows(const torch::Tensor& local) {
     const torch::Tensor rows = torch::tensor({local.size(0)}, torch::kLong);
     const torch::Tensor gathered = gather_cpu(rows).contiguous();
     const std::vector<std::int64_t> counts(gathered.data_ptr<std::int64_t>(),
@@ -128,24 +183,6 @@ class C10dWorld : public World {
     return torch::cat(parts).to(local.device());
   }
 
-  bool any(bool flag) override {
-    std::vector<at::Tensor> one{torch::tensor({flag ? 1 : 0}, torch::kInt)};
-    c10d::AllreduceOptions options;
-    options.reduceOp = c10d::ReduceOp::MAX;
-    group_->allreduce(one, options)->wait();
-    return one[0].item<int>() != 0;
-  }
-
-  std::string share_text(const std::string& key, const std::string& text) override {
-    const std::string full = "ganrig/" + key;
-    if (is_main()) store_->set(full, std::vector<std::uint8_t>(text.begin(), text.end()));
-    const auto bytes = store_->get(full);  // waits for rank 0 (the store's timeout)
-    return std::string(bytes.begin(), bytes.end());
-  }
-
-  void barrier() override { group_->barrier()->wait(); }
-
- private:
   // Every rank's tensor (same shape everywhere) stacked in rank order, on the CPU.
   torch::Tensor gather_cpu(const torch::Tensor& mine) {
     std::vector<at::Tensor> input{mine.to(torch::kCPU).contiguous()};
@@ -159,40 +196,14 @@ class C10dWorld : public World {
   c10::intrusive_ptr<c10d::Store> store_;
   Group group_;
   std::int64_t bucket_bytes_;
+  std::unique_ptr<PeerWatch> watch_;  // last: stopped before the store and the group go
 };
 
 std::string where(const WorldSpec& spec) { return fmt::format("{}:{}", spec.master_addr, spec.master_port); }
 
-c10::intrusive_ptr<c10d::Store> rendezvous(const WorldSpec& spec, std::chrono::seconds timeout) {
-  c10d::TCPStoreOptions options;
-  options.port = static_cast<std::uint16_t>(spec.master_port);
-  options.isServer = spec.rank == 0;
-  options.numWorkers = static_cast<std::size_t>(spec.size);
-  options.waitWorkers = true;
-  options.timeout = timeout;
-  try {
-    return c10::make_intrusive<c10d::TCPStore>(spec.master_addr, options);
-  } catch (const std::exception& e) {
-    const std::string reason = e.what();
-    throw Error(fmt::format(
-        "rank {} of {} ({}): {} at {} within {} s: {}", spec.rank, spec.size, spec.source,
-        spec.rank == 0 ? "not every rank joined the rendezvous" : "cannot reach rank 0's rendezvous", where(spec),
-        timeout.count(), reason.substr(0, reason.find('\n'))));
-  }
-}
-
-// Gloo binds an interface of this machine: GLOO_SOCKET_IFNAME when set (as in PyTorch), the
-// loopback for a single-machine group, else the address this machine's hostname resolves to.
-std::shared_ptr<::gloo::transport::Device> gloo_device(const WorldSpec& spec) {
-  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"))
-    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
-  if (spec.master_addr == "127.0.0.1" || spec.master_addr == "localhost")
-    return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
-  return c10d::ProcessGroupGloo::createDefaultDevice();
-}
-
-Group make_group(const std::string& backend, const WorldSpec& spec, const c10::intrusive_ptr<c10d::Store>& store,
+Group make_group(const std::string& backend, const WorldSpec& spec, const Rendezvous& meeting,
                  std::chrono::seconds timeout) {
+  const auto& store = meeting.store;
   if (backend == "nccl") {
 #ifdef GANRIG_WITH_NCCL
     auto options = c10d::ProcessGroupNCCL::Options::create();
@@ -204,7 +215,7 @@ Group make_group(const std::string& backend, const WorldSpec& spec, const c10::i
 #endif
   }
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-  options->devices.push_back(gloo_device(spec));
+  options->devices.push_back(gloo_device(meeting.members.at(static_cast<std::size_t>(spec.rank))));
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, spec.rank, spec.size, options);
 }
 
@@ -222,15 +233,23 @@ std::string resolve_backend(const std::string& backend, const torch::Device& dev
 
 std::unique_ptr<World> join_world(const WorldSpec& spec, const JoinOptions& options) {
   const std::string backend = resolve_backend(options.backend, options.device);
-  auto store = rendezvous(spec, options.timeout);
+  Rendezvous meeting = rendezvous(spec, options.silence_limit);
+  meeting.store->setTimeout(options.timeout);  // from here on, how long share_text waits for rank 0
+  Group group;
   try {
-    Group group = make_group(backend, spec, store, options.timeout);
-    return std::make_unique<C10dWorld>(spec, std::move(store), std::move(group), options.bucket_bytes);
+    group = make_group(backend, spec, meeting, options.timeout);
   } catch (const c10::Error& e) {
     const std::string reason = e.what_without_backtrace();
     throw Error(fmt::format("rank {} of {}: cannot start the {} process group through {}: {}", spec.rank, spec.size,
                             backend, where(spec), reason.substr(0, reason.find('\n'))));
   }
+  std::unique_ptr<PeerWatch> watch;
+  if (spec.size > 1)
+    watch = std::make_unique<PeerWatch>(
+        spec.rank, meeting.members, options.silence_limit,
+        connect_again(spec, options.silence_limit - PeerWatch::beat_for(options.silence_limit)));
+  return std::make_unique<C10dWorld>(spec, std::move(meeting.store), std::move(group), options.bucket_bytes,
+                                     std::move(watch));
 }
 
 }  // namespace ganrig

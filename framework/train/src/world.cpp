@@ -53,8 +53,19 @@ WorldSpec from_torchrun(const std::string& rank) {
   return spec;
 }
 
-// srun: one task per rank. SLURM does not name a master; the job script exports MASTER_ADDR
-// (the first host of the allocation, as `ganrig sweep --emit slurm` writes it).
+// The first host of a SLURM host list: "gpu[03-05,9],cpu1" -> "gpu03".
+std::string first_host_of(const std::string& nodelist) {
+  const auto bracket = nodelist.find('[');
+  const auto comma = nodelist.find(',');
+  if (bracket == std::string::npos || (comma != std::string::npos && comma < bracket))
+    return nodelist.substr(0, comma);
+  const auto end = nodelist.find_first_of(",-]", bracket + 1);
+  return nodelist.substr(0, bracket) + nodelist.substr(bracket + 1, end - bracket - 1);
+}
+
+// srun: one task per rank. SLURM does not name a master: MASTER_ADDR when the job script exports
+// it, else the first host of SLURM_JOB_NODELIST (or SLURM_NODELIST), as the job script of
+// `ganrig sweep --emit slurm` and torch's own SLURM recipes choose it.
 WorldSpec from_slurm(const std::string& procid) {
   WorldSpec spec;
   spec.source = "SLURM";
@@ -65,10 +76,12 @@ WorldSpec from_slurm(const std::string& procid) {
   spec.local_size = per_node ? integer_variable("SLURM_NTASKS_PER_NODE", per_node->substr(0, per_node->find('(')))
                              : spec.size;
   const int nodes = integer_variable("SLURM_NNODES", 1);
-  const auto addr = variable("MASTER_ADDR");
+  auto addr = variable("MASTER_ADDR");
+  const auto nodelist = variable("SLURM_JOB_NODELIST") ? variable("SLURM_JOB_NODELIST") : variable("SLURM_NODELIST");
+  if (!addr && nodelist) addr = first_host_of(*nodelist);
   if (!addr && nodes > 1)
-    throw Error("environment: a SLURM job over several nodes needs MASTER_ADDR (e.g. export MASTER_ADDR=$(scontrol "
-                "show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1) in the job script)");
+    throw Error("environment: a SLURM job over several nodes needs MASTER_ADDR or SLURM_JOB_NODELIST (e.g. export "
+                "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1) in the job script)");
   spec.master_addr = addr.value_or("127.0.0.1");
   spec.master_port = integer_variable("MASTER_PORT", 29500);
   return spec;
@@ -119,6 +132,7 @@ JoinOptions join_options(const Config& config, const WorldSpec& spec) {
   JoinOptions options;
   options.backend = exec.string("backend");
   options.timeout = std::chrono::seconds(exec.integer("timeout_s"));
+  options.silence_limit = std::chrono::seconds(exec.integer("dist_timeout_s"));
   options.device = resolve_device(exec.string("device"), spec.local_rank);
   return options;
 }

@@ -41,6 +41,8 @@ class World {
   bool is_main() const { return rank() == 0; }
   // True for a c10d group, even of one process (its collectives run; a way to measure their cost).
   virtual bool distributed() const = 0;
+  // The command that resumes this run, named when the group stops because it lost a rank.
+  virtual void set_resume_command(const std::string& command) { (void)command; }
 
   // Averages every tensor over the ranks, in place, in buckets of at most `bucket_bytes` that are
   // all in flight together (one collective per bucket, not per tensor).
@@ -62,16 +64,19 @@ std::unique_ptr<World> single_process_world();
 struct JoinOptions {
   std::string backend = "auto";               // "auto" (NCCL on CUDA, Gloo on CPU), "gloo", "nccl"
   torch::Device device = torch::kCPU;         // where the tensors of the collectives live
-  std::chrono::seconds timeout{1800};         // rendezvous and each collective
+  std::chrono::seconds timeout{1800};         // each collective, while every rank is alive
+  std::chrono::milliseconds silence_limit{300000};  // the rendezvous; how long a rank may go unheard
   std::int64_t bucket_bytes = 25 << 20;       // as DDP's bucket_cap_mb
 };
 
 // Joins the group described by `spec` through a TCPStore on MASTER_ADDR:MASTER_PORT (rank 0
-// serves it). A master that cannot be reached within the timeout is an Error naming address and
-// port; an unavailable backend is a ConfigError.
+// serves it). A master that cannot be reached, or a rank that does not join, within the silence
+// limit is an Error naming address, port and ranks; an unavailable backend is a ConfigError. In a
+// group of several, every rank then beats through the store: a rank unheard for the silence limit,
+// or whose connection closes, ends every other process with one line naming its rank and host.
 std::unique_ptr<World> join_world(const WorldSpec& spec, const JoinOptions& options);
 
-// [exec] backend, timeout_s and device (cuda:LOCAL_RANK for "auto" and "cuda") for this rank.
+// [exec] backend, timeout_s, dist_timeout_s and device (cuda:LOCAL_RANK for "auto" and "cuda") for this rank.
 JoinOptions join_options(const Config& config, const WorldSpec& spec);
 
 // The backend "auto" means on `device` ("nccl" or "gloo").
