@@ -8,6 +8,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "ganrig/toml_file.hpp"
+
 #include "commands.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/study/run_index.hpp"
@@ -52,8 +54,8 @@ int compare(const std::string& run_a, const std::string& run_b) {
     if (!is_run_dir(r)) throw Error(fmt::format("{}: not a run folder (no config.resolved.toml)", r));
   const study::RunInfo a = study::read_run(run_a), b = study::read_run(run_b);
   std::map<std::string, std::string> ca, cb;
-  flatten(toml::parse(a.config_text), "", ca);
-  flatten(toml::parse(b.config_text), "", cb);
+  flatten(parse_toml_bounded(a.config_text, (a.dir / "config.resolved.toml").string()), "", ca);
+  flatten(parse_toml_bounded(b.config_text, (b.dir / "config.resolved.toml").string()), "", cb);
   std::set<std::string> keys;
   for (const auto& [k, v] : ca) keys.insert(k);
   for (const auto& [k, v] : cb) keys.insert(k);

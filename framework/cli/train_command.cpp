@@ -6,10 +6,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "launch.hpp"
 #include "ganrig/child_process.hpp"
+#include "ganrig/config_view.hpp"
 #include "ganrig/dry_run.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/run_dir.hpp"
@@ -17,6 +19,7 @@
 #include "ganrig/train/checkpoint.hpp"
 #include "ganrig/train/experiment.hpp"
 #include "ganrig/train/trainer.hpp"
+#include "ganrig/train/step_memory.hpp"
 #include "ganrig/train/world.hpp"
 
 namespace fs = std::filesystem;
@@ -37,12 +40,31 @@ void print_parameter_counts(const Models& models) {
 
 // The networks built without data or weights: the resolved config, the parameter counts and what a
 // real run would still need.
+// The step's memory at this batch, measured on throwaway networks (step_memory.hpp).
+std::optional<StepMemory> step_memory_of(const Models& models, const Experiment& experiment, int world_size) {
+  const ConfigView exec(*experiment.config.table_at("exec"), "exec", &experiment.config);
+  return measure_step_memory(models, experiment.config, world_size, resolve_device(exec.string("device"), 0),
+                             exec.string("precision"));
+}
+
+// Before the run folder is made: a batch that cannot fit is refused with its position.
+void refuse_batch_beyond_memory(Experiment& experiment, int world_size) {
+  DryRun no_data_no_weights;
+  const Models models = build_models(experiment);
+  if (const auto memory = step_memory_of(models, experiment, world_size))
+    refuse_step_beyond_memory(*memory, experiment.config);
+}
+
 int dry_run(Experiment& experiment) {
   DryRun dry;
   std::cout << to_toml(experiment.config, true);
   const Models models = build_models(experiment);
   std::cout << "\n";
   print_parameter_counts(models);
+  if (const auto memory = step_memory_of(models, experiment, 1)) {
+    std::cout << "# memory: " << describe_step_memory(*memory) << "\n";
+    refuse_step_beyond_memory(*memory, experiment.config);
+  }
   const auto missing = DryRun::missing();
   std::cout << (missing.empty() ? "# a real run has everything it needs\n" : "# a real run still needs:\n");
   for (const auto& m : missing) std::cout << "#   " << m << "\n";
@@ -124,6 +146,7 @@ int launch_training(const TrainCommand& command) {
     lock = std::make_unique<RunLock>(run_dir);
   } else {
     auto experiment = load_experiment(experiment_options(command.target, command.common));  // errors before a folder
+    refuse_batch_beyond_memory(*experiment, static_cast<int>(command.nproc));
     const std::string desc = command.desc.empty() ? describe_overrides(command.common.overrides) : command.desc;
     run_dir = create_run_dir(command.run_root, experiment->name(), desc);
     lock = std::make_unique<RunLock>(run_dir);
@@ -148,6 +171,7 @@ int launch_training(const TrainCommand& command) {
 }  // namespace
 
 int train(const TrainCommand& command) {
+  check_run_desc(command.desc);
   if (command.nproc > 1 && !command.dry_run) return launch_training(command);
   TrainOptions options;
   options.force = command.force;
@@ -170,6 +194,7 @@ int train(const TrainCommand& command) {
                              spec->source, spec->local_rank, spec->master_addr, spec->master_port)
               << std::flush;
   }
+  refuse_batch_beyond_memory(*experiment, world ? world->size() : 1);
   std::unique_ptr<RunLock> lock;
   if (!world || world->is_main()) lock = plan_run(command, *experiment, in_place, options);
   if (world) {

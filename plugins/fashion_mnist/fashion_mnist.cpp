@@ -103,7 +103,13 @@ class FashionMnist : public ganrig::InMemoryDataset {
 
 void register_fashion_mnist(ganrig::Registry& registry) {
   ganrig::Schema s;
-  s.string("path", "/usr/share/datasets/fashion-mnist", "Folder of the IDX .gz files (Debian: dataset-fashion-mnist).");
+  s.string("path", "/usr/share/datasets/fashion-mnist", "Folder of the IDX .gz files (Debian: dataset-fashion-mnist).")
+      .checked_by("an existing folder", [](const std::string& value) -> std::string {
+        ganrig::Field folder;
+        folder.existing_path(ganrig::Field::PathKind::Folder);
+        const std::string wrong = folder.check(value);
+        return wrong.empty() ? wrong : wrong + "; install it with: apt-get install dataset-fashion-mnist";
+      });
   s.string("split", "train", "Which files: train (60,000), test (10,000) or all.").one_of({"train", "test", "all"});
   s.integer("resolution", 32, "Images are resized from 28x28 to this size once, at load time.").range(4, 1024);
   s.integers("classes", {}, "Keep only these labels (0-9); empty keeps all.").range(0, 9);

@@ -74,7 +74,8 @@ class ImageFolder : public ganrig::InMemoryDataset {
 
 void register_image_folder(ganrig::Registry& registry) {
   ganrig::Schema s;
-  s.required("path", ganrig::ValueType::String, "A folder of images (searched recursively) or a .zip of images.");
+  s.required("path", ganrig::ValueType::String, "A folder of images (searched recursively) or a .zip of images.")
+      .existing_path(ganrig::Field::PathKind::FileOrFolder);
   s.required("resolution", ganrig::ValueType::Integer, "Images are center-cropped to a square and resized to this.")
       .range(4, 4096);
   s.integer("channels", 3, "3 for RGB, 1 for grey-scale.").range(1, 3);

@@ -61,7 +61,18 @@ class PreparedDataset : public ganrig::InMemoryDataset {
 void register_prepared(ganrig::Registry& registry) {
   ganrig::Schema s;
   s.string("name", "", "A dataset prepared into the cache by `ganrig data prepare NAME` (datasets/NAME.toml).");
-  s.string("path", "", "Or: a .ganrigd file made by `ganrig data prepare`.");
+  s.string("path", "", "Or: a .ganrigd file made by `ganrig data prepare`.")
+      .checked_by("an existing .ganrigd file with an intact header", [](const std::string& value) -> std::string {
+        ganrig::Field exists;
+        exists.existing_path(ganrig::Field::PathKind::File);
+        if (std::string wrong = exists.check(value); !wrong.empty()) return wrong;
+        try {  // the header and the file's size: a few bytes read, no images
+          ganrig::read_packed_images_header(value);
+        } catch (const ganrig::Error& e) {
+          return e.what();
+        }
+        return {};
+      });
   s.required("resolution", ganrig::ValueType::Integer, "Which prepared resolution to train on.").range(4, 4096);
   s.boolean("xflip", true, "Random horizontal flips when batching (the papers' few-shot setting).");
   s.integer("limit", 0, "Use only the first N images (0: all).").at_least(0);

@@ -68,7 +68,7 @@ TEST_CASE("image_folder reads a zip", "[image_folder]") {
 }
 
 TEST_CASE("image_folder errors: missing path, no readable images", "[image_folder]") {
-  REQUIRE_THROWS_WITH(load("/no/such/images"), Contains("no such folder or zip file"));
+  REQUIRE_THROWS_WITH(load("/no/such/images"), Contains("[dataset] path: \"/no/such/images\" does not exist (expected a file or folder)"));
   const auto empty = test::temp_dir("image-empty");
   std::ofstream(empty / "broken.jpg") << "garbage";
   REQUIRE_THROWS_WITH(load(empty), Contains("no readable images") && Contains("1 files skipped"));

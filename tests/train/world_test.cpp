@@ -182,13 +182,27 @@ TEST_CASE("ranks that disagree are named", "[world]") {
   for (const auto& e : errors) CHECK_THAT(e, Contains("rank 1 disagrees with rank 0 on the parameters"));
 }
 
+TEST_CASE("a group over several machines refuses a master reached through the loopback", "[world]") {
+  WorldSpec spec;
+  spec.rank = 1;
+  spec.size = 2;
+  spec.local_size = 1;  // one process per machine: the others cannot reach 127.0.0.1
+  spec.master_port = 29734;
+  JoinOptions options;
+  options.silence_limit = std::chrono::seconds(2);
+  REQUIRE_THROWS_WITH(join_world(spec, options),
+                      Contains("MASTER_ADDR=127.0.0.1 is reached through the loopback address 127.0.0.1") &&
+                          Contains("GLOO_SOCKET_IFNAME"));
+}
+
 TEST_CASE("a rank that cannot reach the rendezvous names the address and port", "[world]") {
   WorldSpec spec;
   spec.rank = 1;
   spec.size = 2;
   spec.master_port = 29733;  // nobody serves it
+  spec.local_size = 2;        // both ranks on this machine
   JoinOptions options;
-  options.timeout = std::chrono::seconds(2);
+  options.silence_limit = std::chrono::seconds(2);
   REQUIRE_THROWS_WITH(join_world(spec, options),
                       Contains("rank 1 of 2") && Contains("cannot reach rank 0's rendezvous at 127.0.0.1:29733") &&
                           Contains("within 2 s"));

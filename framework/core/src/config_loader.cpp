@@ -245,7 +245,7 @@ Layer load_layer(const fs::path& file, std::vector<fs::path>& stack) {
   const std::string shown = display_path(file);
   toml::table parsed;
   try {
-    parsed = toml::parse_file(file.string());
+    parsed = parse_toml_bounded(read_toml_text(file), file.string());
   } catch (const toml::parse_error& e) {
     throw ConfigError(fmt::format("{}:{}:{}: TOML syntax error: {}", shown, e.source().begin.line,
                                   e.source().begin.column, e.description()));

@@ -38,7 +38,7 @@ void apply_overrides(Config& config, const std::vector<std::string>& overrides) 
                                       where.location(), key.substr(0, 64)));
     toml::table holder;
     try {
-      holder = toml::parse("value = " + value_text, where.source);
+      holder = parse_toml_bounded("value = " + value_text, where.source);
     } catch (const toml::parse_error&) {
       // Not a TOML value: take the text as a string (a bare word such as dsc).
       holder = toml::table{};

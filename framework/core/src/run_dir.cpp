@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
+#include "ganrig/toml_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,6 +36,25 @@ fs::path create_run_dir(const fs::path& root, const std::string& name, const std
     const fs::path dir = parent / fmt::format("{:05d}-{}", next, desc.empty() ? "run" : desc);
     if (fs::create_directory(dir)) return dir;  // false: taken by a concurrent run, try the next number
   }
+}
+
+void check_run_desc(const std::string& desc) {
+  std::string shown;  // the text as a shell would quote it, control characters escaped
+  for (unsigned char c : desc) shown += (c < 0x20 || c == 0x7f) ? fmt::format("\\x{:02x}", c) : std::string(1, char(c));
+  const auto bad = std::find_if(desc.begin(), desc.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f || c == '/'; });
+  std::string problem;
+  if (bad != desc.end())
+    problem = *bad == '/' ? fmt::format("'/' at byte {}", bad - desc.begin() + 1)
+                          : fmt::format("a control character (0x{:02x}) at byte {}", static_cast<unsigned char>(*bad),
+                                        bad - desc.begin() + 1);
+  else if (desc == "." || desc == "..")
+    problem = "a folder name of its own";
+  else if (desc.size() > 100)
+    problem = fmt::format("{} bytes", desc.size());
+  if (!problem.empty())
+    throw Error(fmt::format("--desc \"{}\": {}; a run folder's suffix is one line of at most 100 bytes without '/' "
+                            "(nothing was created)",
+                            shown.substr(0, 120), problem));
 }
 
 std::string describe_overrides(const std::vector<std::string>& overrides) {
@@ -141,7 +162,7 @@ std::string env_json(const std::string& device, const std::string& command_line,
 
 std::string science_config(const std::string& toml_text) {
   Config parsed;
-  parsed.root = toml::parse(toml_text);
+  parsed.root = parse_toml_bounded(toml_text, "config.resolved.toml");
   return to_toml(parsed, false, {"exec"});
 }
 

@@ -1,6 +1,11 @@
 #include "ganrig/schema.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "ganrig/config.hpp"
 #include "ganrig/error.hpp"
@@ -49,12 +54,28 @@ std::string Field::expectation() const {
     text += fmt::format(" >= {}", number_text(*min));
   else if (max)
     text += fmt::format(" <= {}", number_text(*max));
+  if (!check_doc.empty()) text += ": " + check_doc;
   if (!choices.empty()) {
     text += " (one of:";
     for (const auto& c : choices) text += " \"" + c + "\"";
     text += ")";
   }
   return text;
+}
+
+Field& Field::existing_path(PathKind kind) {
+  const std::string what = kind == PathKind::File ? "file" : kind == PathKind::Folder ? "folder" : "file or folder";
+  return checked_by("an existing, readable " + what, [kind, what](const std::string& value) -> std::string {
+    std::error_code error;
+    const auto status = std::filesystem::status(value, error);
+    if (!std::filesystem::exists(status)) return fmt::format("\"{}\" does not exist (expected a {})", value, what);
+    const bool folder = std::filesystem::is_directory(status);
+    if ((kind == PathKind::File && folder) || (kind == PathKind::Folder && !folder))
+      return fmt::format("\"{}\" is a {}, not a {}", value, folder ? "folder" : "file", what);
+    if (::access(value.c_str(), folder ? R_OK | X_OK : R_OK) != 0)
+      return fmt::format("\"{}\" cannot be read ({})", value, std::strerror(errno));
+    return {};
+  });
 }
 
 std::string Field::default_text() const {

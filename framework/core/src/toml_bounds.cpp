@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "ganrig/error.hpp"
@@ -59,7 +63,90 @@ std::string first_violation(const toml::table& root, const std::string& file) {
   return {};
 }
 
+// Walks TOML text outside strings and comments, keeping line and column.
+class TextScan {
+ public:
+  TextScan(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+  void run() {
+    while (i_ < text_.size()) {
+      const char c = text_[i_];
+      if (c == '#') {
+        while (i_ < text_.size() && text_[i_] != '\n') step();
+      } else if (c == '"' || c == '\'') {
+        skip_string(c);
+      } else {
+        structure(c);
+        step();
+      }
+    }
+  }
+
+ private:
+  void step() {
+    if (text_[i_] == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+    ++i_;
+  }
+
+  void skip_string(char quote) {
+    const bool multi_line = text_.substr(i_, 3) == std::string(3, quote);
+    for (int k = 0; k < (multi_line ? 3 : 1); ++k) step();
+    while (i_ < text_.size()) {
+      if (quote == '"' && text_[i_] == '\\' && i_ + 1 < text_.size()) {
+        step();
+        step();
+      } else if (multi_line ? text_.substr(i_, 3) == std::string(3, quote) : text_[i_] == quote) {
+        for (int k = 0; k < (multi_line ? 3 : 1); ++k) step();
+        return;
+      } else if (!multi_line && text_[i_] == '\n') {
+        return;  // unterminated: the parser words that error
+      } else {
+        step();
+      }
+    }
+  }
+
+  // A dot adds a part to the key being read; '=', ',', a newline or a bracket ends it.
+  void structure(char c) {
+    if (c == '.' && ++dots_ >= kMaxDepth)
+      fail(fmt::format("a dotted key of more than {} parts; keys nest at most {} levels (a generated or damaged file?)",
+                       kMaxDepth, kMaxDepth));
+    if (c == '=' || c == ',' || c == '\n' || c == '[' || c == ']' || c == '{' || c == '}') dots_ = 0;
+    if ((c == '[' || c == '{') && ++depth_ > kMaxDepth)
+      fail(fmt::format("brackets nested more than {} deep (a generated or damaged file?)", kMaxDepth));
+    if ((c == ']' || c == '}') && depth_ > 0) --depth_;
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ConfigError(fmt::format("{}:{}:{}: {}", file_, line_, column_, what));
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+  std::size_t i_ = 0, line_ = 1, column_ = 1, dots_ = 0, depth_ = 0;
+};
+
 }  // namespace
+
+void check_toml_text_bounds(std::string_view text, const std::string& file) { TextScan(text, file).run(); }
+
+toml::table parse_toml_bounded(std::string_view text, const std::string& source_path) {
+  check_toml_text_bounds(text, source_path);
+  return toml::parse(text, source_path);
+}
+
+std::string read_toml_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read this file ({})", file.string(), std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 void check_toml_bounds(toml::table& root, const std::string& file) {
   const std::string violation = first_violation(root, file);

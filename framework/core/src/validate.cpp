@@ -174,6 +174,8 @@ void check_value(Context& c, const Field& f, toml::table& parent, const std::str
     case ValueType::String:
       if (!n.is_string()) mismatch(c, f, n, path, table);
       check_choice(c, f, n.as_string()->get(), path, table);
+      if (f.check && !n.as_string()->get().empty())
+        if (const std::string wrong = f.check(n.as_string()->get()); !wrong.empty()) fail(c, path, table, f.key, wrong);
       break;
     case ValueType::IntegerArray:
     case ValueType::FloatArray:

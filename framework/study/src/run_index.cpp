@@ -6,6 +6,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "ganrig/toml_file.hpp"
+
 #include "ganrig/run_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -42,10 +44,11 @@ RunInfo read_run(const fs::path& dir) {
   text << in.rdbuf();
   r.config_text = text.str();
   try {
-    const toml::table config = toml::parse(r.config_text);
+    const toml::table config = parse_toml_bounded(r.config_text, (dir / "config.resolved.toml").string());
     r.seed = config["experiment"]["seed"].value_or<std::int64_t>(0);
     r.total_kimg = config["train"]["total_kimg"].value_or(0.0);
-  } catch (const toml::parse_error&) {
+  } catch (const toml::parse_error&) {  // a damaged run: listed without seed and budget
+  } catch (const ConfigError&) {
   }
   const fs::path latest = latest_checkpoint(dir);
   if (!latest.empty()) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "ganrig/error.hpp"
 
 namespace fs = std::filesystem;
@@ -151,6 +153,30 @@ void Checkpoint::restore(CheckpointParts& parts) {
 void read_checkpoint(const fs::path& file, CheckpointParts& parts) { Checkpoint(file, torch::kCPU).restore(parts); }
 
 std::string read_checkpoint_config(const fs::path& file) { return Checkpoint(file, torch::kCPU).config_toml(); }
+
+fs::path newest_intact_checkpoint_read_only(const fs::path& run_dir, const std::function<void(const std::string&)>& warn) {
+  const fs::path folder = RunLayout{run_dir}.checkpoints();
+  std::vector<fs::path> snapshots;
+  if (fs::is_directory(folder))
+    for (const auto& e : fs::directory_iterator(folder)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") snapshots.push_back(e.path());
+    }
+  std::sort(snapshots.rbegin(), snapshots.rend());  // newest first
+  std::vector<std::string> damaged;
+  for (const auto& file : snapshots) {
+    try {
+      verify_checkpoint_file(file);
+    } catch (const CheckpointError& e) {
+      damaged.push_back(e.what());
+      continue;
+    }
+    for (const auto& why : damaged) warn(fmt::format("{}; using {} instead", why, file.filename().string()));
+    return file;
+  }
+  for (const auto& why : damaged) warn(why);
+  return {};
+}
 
 fs::path newest_intact_checkpoint(const fs::path& run_dir, const std::function<void(const std::string&)>& warn) {
   for (fs::path file = latest_checkpoint(run_dir); !file.empty(); file = latest_checkpoint(run_dir)) {

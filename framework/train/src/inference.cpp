@@ -3,6 +3,8 @@
 #include "ganrig/inference.hpp"
 
 #include <fmt/format.h>
+
+#include <iostream>
 #include <unistd.h>
 
 #include <fstream>
@@ -31,8 +33,6 @@ struct TrainedGenerator::State {
 
 namespace {
 
-void quiet(const std::string&) {}
-
 // The run's resolved config, or (a loose checkpoint) the config stored in the checkpoint.
 fs::path config_of(const fs::path& checkpoint, const fs::path& run) {
   if (!run.empty() && fs::exists(run / "config.resolved.toml")) return run / "config.resolved.toml";
@@ -43,9 +43,11 @@ fs::path config_of(const fs::path& checkpoint, const fs::path& run) {
 
 }  // namespace
 
-std::pair<fs::path, fs::path> checkpoint_target(const std::string& target) {
+std::pair<fs::path, fs::path> checkpoint_target(const std::string& target,
+                                               const std::function<void(const std::string&)>& warn) {
   if (fs::is_directory(target)) {
-    const fs::path latest = newest_intact_checkpoint(target, quiet);
+    const auto say = warn ? warn : [](const std::string& text) { std::cerr << "warning: " << text << "\n"; };
+    const fs::path latest = newest_intact_checkpoint_read_only(target, say);
     if (latest.empty()) throw Error(fmt::format("{}: a folder without an intact checkpoints/snapshot-*.pt", target));
     return {latest, target};
   }

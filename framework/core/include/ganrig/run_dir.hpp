@@ -16,6 +16,10 @@ std::filesystem::path create_run_dir(const std::filesystem::path& root, const st
                                      const std::string& desc);
 
 // A folder name fragment from --set overrides ("train.batch=32" -> "batch32").
+// Refuses a --desc that cannot be one folder name's suffix, before anything is made: a control
+// character (a newline would split every listing of runs), '/', "." or "..", more than 100 bytes.
+void check_run_desc(const std::string& desc);
+
 std::string describe_overrides(const std::vector<std::string>& overrides);
 
 bool is_run_dir(const std::filesystem::path& path);

@@ -3,6 +3,7 @@
 // before calling the builder: unknown keys, wrong types, out-of-range values and missing required
 // keys are errors with the key's position; absent keys take the declared default, which is written
 // into the resolved config.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,11 +43,23 @@ struct Field {
   std::vector<std::string> choices;           // allowed strings
   std::optional<std::size_t> length;          // exact array length
   std::string component_kind;                 // for ValueType::Component
+  // A cheap check of a non-empty string value at validate time (a path exists, a file's header
+  // reads): empty when fine, else what is wrong ("does not exist"). Described by `check_doc`.
+  std::function<std::string(const std::string&)> check;
+  std::string check_doc;
 
   Field& range(double lo, double hi) { min = lo; max = hi; return *this; }
   Field& at_least(double lo) { min = lo; return *this; }
   Field& one_of(std::vector<std::string> allowed) { choices = std::move(allowed); return *this; }
   Field& exactly(std::size_t n) { length = n; return *this; }
+  Field& checked_by(std::string what, std::function<std::string(const std::string&)> fn) {
+    check_doc = std::move(what);
+    check = std::move(fn);
+    return *this;
+  }
+  // The value (when not empty) names an existing, readable file, folder, or either.
+  enum class PathKind { File, Folder, FileOrFolder };
+  Field& existing_path(PathKind kind);
 
   // Human-readable description of what is expected: "integer in [1, 4096]".
   std::string expectation() const;

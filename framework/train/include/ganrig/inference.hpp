@@ -71,6 +71,9 @@ ScheduleState checkpoint_growth(const Schedule& schedule, const std::map<std::st
 
 // The checkpoint a run folder or file names (the folder's newest intact snapshot) and the run
 // folder (empty for a loose file), or an Error that says which is missing.
-std::pair<std::filesystem::path, std::filesystem::path> checkpoint_target(const std::string& run_or_checkpoint);
+// A damaged newer snapshot is skipped, never renamed; `warn` names it and the one used (default:
+// a "warning: ..." line on stderr).
+std::pair<std::filesystem::path, std::filesystem::path> checkpoint_target(
+    const std::string& run_or_checkpoint, const std::function<void(const std::string&)>& warn = {});
 
 }  // namespace ganrig

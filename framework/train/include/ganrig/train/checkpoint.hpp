@@ -60,6 +60,11 @@ std::string read_checkpoint_config(const std::filesystem::path& file);
 
 // The newest snapshot of a run folder that passes its checksum, or empty. A damaged newer one is
 // renamed to <name>.damaged (kept for inspection, never loaded again) and `warn` says so.
+// For commands that only read a run (eval, generate, export): the same choice, with nothing
+// renamed; `warn` names each damaged newer snapshot and the one used instead.
+std::filesystem::path newest_intact_checkpoint_read_only(const std::filesystem::path& run_dir,
+                                                         const std::function<void(const std::string&)>& warn);
+
 std::filesystem::path newest_intact_checkpoint(const std::filesystem::path& run_dir,
                                                const std::function<void(const std::string&)>& warn);
 
