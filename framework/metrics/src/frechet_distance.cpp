@@ -19,7 +19,8 @@ namespace {
 // The symmetric square root of a symmetric positive semi-definite matrix (tiny negative
 // eigenvalues from rounding are clamped to zero).
 torch::Tensor symmetric_sqrt(const torch::Tensor& m) {
-  auto [values, vectors] = torch::linalg::eigh(m, "L");
+  // ATen's functions: Debian 13's LibTorch 2.6 ships no torch/linalg.h (the C++ API's wrappers).
+  auto [values, vectors] = at::linalg_eigh(m, "L");
   return vectors.mm(torch::diag(values.clamp_min(0).sqrt())).mm(vectors.t());
 }
 
@@ -30,7 +31,7 @@ double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
   const torch::Tensor s1_root = symmetric_sqrt(a.covariance);
   torch::Tensor inner = s1_root.mm(b.covariance).mm(s1_root);
   inner = (inner + inner.t()) / 2;  // exact symmetry for eigvalsh
-  const double trace_root = torch::linalg::eigvalsh(inner, "L").clamp_min(0).sqrt().sum().item<double>();
+  const double trace_root = at::linalg_eigvalsh(inner, "L").clamp_min(0).sqrt().sum().item<double>();
   const double mean_term = (a.mean - b.mean).square().sum().item<double>();
   return mean_term + a.covariance.trace().item<double>() + b.covariance.trace().item<double>() - 2.0 * trace_root;
 }

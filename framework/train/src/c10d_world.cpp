@@ -4,6 +4,7 @@
 // that include c10d's headers. Gloo is part of Debian's LibTorch (libgloo); its headers come from
 // libgloo-dev. Torch's CMake package defines USE_C10D_GLOO for its consumers; a build without it
 // still needs the declarations (rendezvous.hpp defines it).
+#include "c10d_compat.hpp"
 #include "rendezvous.hpp"
 
 #include <fmt/format.h>
@@ -23,7 +24,7 @@ namespace ganrig {
 
 namespace {
 
-using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
+using Group = CollectiveGroup;  // c10d_compat.hpp
 
 void wait_all(std::vector<c10::intrusive_ptr<c10d::Work>>& works) {
   for (auto& work : works) work->wait();

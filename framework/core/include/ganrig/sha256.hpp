@@ -5,10 +5,15 @@
 #include <string>
 
 namespace ganrig {
-// Hex sha256 of a file's bytes (OpenSSL).
+// Hex sha256 of a file's bytes (OpenSSL when the build found it, else a portable implementation).
 std::string sha256_file(const std::filesystem::path& file);
 std::string sha256_text(const std::string& text);
 std::string sha256_bytes(const void* data, std::size_t size);
+
+// The portable implementation, whatever the build uses (its test compares the two), and which one
+// the functions here use.
+std::string sha256_portable_hex(const void* data, std::size_t size);
+bool sha256_uses_openssl();
 
 // Incremental sha256: large files are hashed while they are written or read, in one pass.
 class Sha256 {

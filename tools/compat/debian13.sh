@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds ganrig against LibTorch 2.6 (Debian 13's libtorch-dev) and runs its suite, in a Debian 13
+# (trixie) root made with debootstrap from Debian's own packages. The root lives in an ignored
+# folder and is reused when present; the source is the working tree's tracked files, copied in.
+# Needs root (debootstrap, chroot, mount) and Debian's mirror. Far too long for CI.
+#
+#   tools/compat/debian13.sh [--build-only]     (log: stdout; stages timed)
+# Environment: GANRIG_DEBIAN13_ROOT (default: cache/compat/debian13), GANRIG_JOBS (default: nproc).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=${GANRIG_DEBIAN13_ROOT:-$PWD/cache/compat/debian13}
+jobs=${GANRIG_JOBS:-$(nproc)}
+tests=ON
+[ "${1:-}" = --build-only ] && tests=OFF
+mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+stage() { echo "== $(date -u +%T) $*"; }
+
+# What tools/setup.sh --tests installs, by Debian 13's names; clang's fuzzing runtime, Chromium and
+# npm are left out (their tests report Skipped).
+packages=(build-essential cmake pkg-config git libtorch-dev libgloo-dev libopenblas0-pthread libjemalloc-dev
+  libboost-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
+  dataset-fashion-mnist catch2 python3-torch python3-numpy python3-scipy python3-pil)
+
+if [ ! -e "$root/.ganrig-packages" ]; then
+  command -v debootstrap > /dev/null || apt-get install -y -q debootstrap
+  if [ ! -x "$root/usr/bin/apt-get" ]; then
+    stage "debootstrap trixie into $root from $mirror"
+    mkdir -p "$root"
+    debootstrap --variant=minbase trixie "$root" "$mirror"
+  fi
+fi
+mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2> /dev/null || true' EXIT
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 bash -c "$1"; }
+if [ ! -e "$root/.ganrig-packages" ]; then
+  stage "installing ${packages[*]}"
+  in_root "apt-get update -q && apt-get install -y -q --no-install-recommends ${packages[*]}"
+  touch "$root/.ganrig-packages"
+fi
+in_root "dpkg-query -W libtorch-dev python3-torch catch2 g++ cmake libfmt-dev"
+
+stage "copying the working tree's tracked files to /src/ganrig"
+rm -rf "$root/src/ganrig" && mkdir -p "$root/src/ganrig"
+git ls-files -z | tar --null -T - -c | tar -x -C "$root/src/ganrig"
+stage "configure and build (tests $tests, no OpenCV)"
+in_root "cd /src/ganrig && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGANRIG_WITH_OPENCV=OFF \
+  -DGANRIG_BUILD_TESTS=$tests > /dev/null && cmake --build build -j$jobs"
+[ "$tests" = ON ] || { stage "built (tests not built)"; exit 0; }
+stage "ctest"
+in_root "cd /src/ganrig && ctest --test-dir build -j$jobs --output-on-failure"
+stage "done"
