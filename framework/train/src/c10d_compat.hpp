@@ -17,4 +17,16 @@ using CollectiveGroup = c10::intrusive_ptr<c10d::Backend>;
 using CollectiveGroup = c10::intrusive_ptr<c10d::ProcessGroup>;
 #endif
 
+// From 2.4 TCPStore asks for its libuv server by default, which Debian 13's LibTorch 2.6 is built
+// without ("use_libuv was requested but PyTorch was build without libuv support"): the classic
+// server, as in 1.x, everywhere.
+template <class Options>
+void use_classic_tcp_store(Options& options) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  options.useLibUV = false;
+#else
+  (void)options;
+#endif
+}
+
 }  // namespace ganrig

@@ -8,6 +8,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "ganrig/error.hpp"
+#include "c10d_compat.hpp"
 #include "network_address.hpp"
 
 namespace ganrig {
@@ -25,6 +26,7 @@ c10::intrusive_ptr<c10d::Store> connect(const WorldSpec& spec, bool serve, std::
   options.isServer = serve;
   options.waitWorkers = false;  // the member table below says who is missing
   options.timeout = timeout;
+  use_classic_tcp_store(options);
   return c10::make_intrusive<c10d::TCPStore>(spec.master_addr, options);
 }
 
