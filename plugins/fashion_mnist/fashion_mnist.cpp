@@ -105,9 +105,7 @@ void register_fashion_mnist(ganrig::Registry& registry) {
   ganrig::Schema s;
   s.string("path", "/usr/share/datasets/fashion-mnist", "Folder of the IDX .gz files (Debian: dataset-fashion-mnist).")
       .checked_by("an existing folder", [](const std::string& value) -> std::string {
-        ganrig::Field folder;
-        folder.existing_path(ganrig::Field::PathKind::Folder);
-        const std::string wrong = folder.check(value);
+        const std::string wrong = ganrig::path_problem(value, ganrig::Field::PathKind::Folder);
         return wrong.empty() ? wrong : wrong + "; install it with: apt-get install dataset-fashion-mnist";
       });
   s.string("split", "train", "Which files: train (60,000), test (10,000) or all.").one_of({"train", "test", "all"});

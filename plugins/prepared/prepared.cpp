@@ -63,9 +63,7 @@ void register_prepared(ganrig::Registry& registry) {
   s.string("name", "", "A dataset prepared into the cache by `ganrig data prepare NAME` (datasets/NAME.toml).");
   s.string("path", "", "Or: a .ganrigd file made by `ganrig data prepare`.")
       .checked_by("an existing .ganrigd file with an intact header", [](const std::string& value) -> std::string {
-        ganrig::Field exists;
-        exists.existing_path(ganrig::Field::PathKind::File);
-        if (std::string wrong = exists.check(value); !wrong.empty()) return wrong;
+        if (std::string wrong = ganrig::path_problem(value, ganrig::Field::PathKind::File); !wrong.empty()) return wrong;
         try {  // the header and the file's size: a few bytes read, no images
           ganrig::read_packed_images_header(value);
         } catch (const ganrig::Error& e) {

@@ -1,6 +1,6 @@
 // Atomic files: a failed write leaves the target and no temporary; temporaries of processes that
 // are gone are removed, those of live processes kept.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Config loading: inherits merge, _replace_, sibling conflicts, --set typing, positions.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 
@@ -8,7 +8,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 const toml::node* node_at(const Config& c, const std::string& path) {
@@ -45,8 +45,8 @@ TEST_CASE("_replace_ drops the inherited table", "[config]") {
 
 TEST_CASE("the same key in two sibling parents is an error naming both", "[config]") {
   REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/child_conflict.toml")),
-                      Contains("key 'train.batch' is set by two sibling parents") && Contains("parent_a.toml:2:") &&
-                          Contains("parent_b.toml:2:"));
+                      contains("key 'train.batch' is set by two sibling parents") && contains("parent_a.toml:2:") &&
+                          contains("parent_b.toml:2:"));
 }
 
 TEST_CASE("a shared grandparent is not a sibling conflict", "[config]") {
@@ -58,10 +58,10 @@ TEST_CASE("a shared grandparent is not a sibling conflict", "[config]") {
 
 TEST_CASE("syntax errors, cycles and missing parents name their position", "[config]") {
   REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/syntax_error.toml")),
-                      Contains("syntax_error.toml:3:") && Contains("TOML syntax error"));
-  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/cycle_a.toml")), Contains("inherits forms a cycle"));
+                      contains("syntax_error.toml:3:") && contains("TOML syntax error"));
+  REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/cycle_a.toml")), contains("inherits forms a cycle"));
   REQUIRE_THROWS_WITH(load_config_file(test::fixture("config/missing_parent.toml")),
-                      Contains("missing_parent.toml:1:") && Contains("'no_such_file.toml' not found"));
+                      contains("missing_parent.toml:1:") && contains("'no_such_file.toml' not found"));
   REQUIRE_THROWS_AS(load_config_file(test::fixture("config/nothing_here.toml")), ConfigError);
 }
 
@@ -86,16 +86,16 @@ TEST_CASE("overrides parse VALUE as TOML and a bare word as a string", "[config]
 TEST_CASE("override errors name the --set", "[config]") {
   Config c = load_config_file(test::fixture("config/parent_a.toml"));
   REQUIRE_THROWS_WITH(apply_overrides(c, {"train.batch=8", "train.batch.deeper=1"}),
-                      Contains("--set #2") && Contains("'train.batch' is a integer, not a table"));
-  REQUIRE_THROWS_WITH(apply_overrides(c, {"no_equals_sign"}), Contains("--set #1: expected KEY=VALUE"));
-  REQUIRE_THROWS_WITH(apply_overrides(c, {"bad key=1"}), Contains("is not a dotted key path"));
+                      contains("--set #2") && contains("'train.batch' is a integer, not a table"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"no_equals_sign"}), contains("--set #1: expected KEY=VALUE"));
+  REQUIRE_THROWS_WITH(apply_overrides(c, {"bad key=1"}), contains("is not a dotted key path"));
 }
 
 TEST_CASE("resolved TOML round-trips with the same values", "[config]") {
   Config c = load_config_file(test::fixture("config/child_merge.toml"));
   apply_overrides(c, {"optim.generator.lr=2e-4", "x.items=[1, 2]", "x.inline={ type = \"dsc\" }"});
   const std::string text = to_toml(c, true);
-  CHECK_THAT(text, Contains("ngf = 32") && Contains("# ") && Contains("child_merge.toml:4"));
+  CHECK_THAT(text, contains("ngf = 32") && contains("# ") && contains("child_merge.toml:4"));
   const toml::table reparsed = toml::parse(text);
   CHECK(reparsed == c.root);
 }
@@ -113,18 +113,18 @@ TEST_CASE("pathological files are located errors, never a crash or a flood", "[c
   for (int i = 0; i < 28000; ++i) deep += ".b";
   // Found on the text, before toml++'s parser (which recursed once per part: 200,000 overflowed it).
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "deep.toml", "x = 1\n" + deep + " = 1\n")),
-                      Contains("deep.toml:2:64: a dotted key of more than 32 parts"));
+                      contains("deep.toml:2:64: a dotted key of more than 32 parts"));
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "header.toml", "[" + deep + "]\nk = 1\n")),
-                      Contains("header.toml:1:65: a dotted key of more than 32 parts"));
+                      contains("header.toml:1:65: a dotted key of more than 32 parts"));
   std::string longest = "a";
   for (int i = 0; i < 200000; ++i) longest += ".a";
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "longest.toml", "[train]\n" + longest + " = 1\n")),
-                      Contains("longest.toml:2:64: a dotted key of more than 32 parts"));
+                      contains("longest.toml:2:64: a dotted key of more than 32 parts"));
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "inline.toml", "x = { " + deep + " = 1 }\n")),
-                      Contains("inline.toml:1:") && Contains("more than 32 parts"));
+                      contains("inline.toml:1:") && contains("more than 32 parts"));
   const std::string brackets = std::string(100000, '[') + std::string(100000, ']');
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "brackets.toml", "x = " + brackets + "\n")),
-                      Contains("brackets.toml:1:37: brackets nested more than 32 deep"));
+                      contains("brackets.toml:1:37: brackets nested more than 32 deep"));
   // Dots and brackets inside strings and comments are text, not structure; a key of 32 parts is fine.
   std::string thirty_two = "a";
   for (int i = 1; i < 32; ++i) thirty_two += ".a";
@@ -143,14 +143,14 @@ f = [1.5, 2.5e3]
     load_config_file(write_file(dir, "long.toml", huge + " = 1\n"));
     FAIL("a 1 MB key was accepted");
   } catch (const ConfigError& e) {
-    CHECK_THAT(e.what(), Contains("long.toml:1:1") && Contains("a key of 1048576 characters"));
+    CHECK_THAT(e.what(), contains("long.toml:1:1") && contains("a key of 1048576 characters"));
     CHECK(std::string(e.what()).size() < 300);
   }
   Config c = load_config_file(test::fixture("config/parent_a.toml"));
   REQUIRE_THROWS_WITH(apply_overrides(c, {"train.batch=1", deep.substr(0, 200) + "=1"}),
-                      Contains("--set #2") && Contains("at most 32 parts"));
+                      contains("--set #2") && contains("at most 32 parts"));
   REQUIRE_THROWS_WITH(load_config_file(write_file(dir, "zero.toml", "inherits = [\"/dev/zero\"]\n")),
-                      Contains("zero.toml:1:13") && Contains("not a regular file"));
+                      contains("zero.toml:1:13") && contains("not a regular file"));
 }
 
 TEST_CASE("an error inside an inherited file names the inherits chain with positions", "[config]") {
@@ -158,7 +158,7 @@ TEST_CASE("an error inside an inherited file names the inherits chain with posit
   write_file(dir, "grandparent.toml", "[train]\nbatch = [\n");
   write_file(dir, "parent.toml", "# parent\ninherits = [\"grandparent.toml\"]\n");
   const auto child = write_file(dir, "child.toml", "inherits = [\"parent.toml\"]\n");
-  REQUIRE_THROWS_WITH(load_config_file(child), Contains("grandparent.toml:") && Contains("TOML syntax error") &&
-                                                   Contains("parent.toml:2:13") &&
-                                                   Contains("child.toml:1:13"));
+  REQUIRE_THROWS_WITH(load_config_file(child), contains("grandparent.toml:") && contains("TOML syntax error") &&
+                                                   contains("parent.toml:2:13") &&
+                                                   contains("child.toml:1:13"));
 }

@@ -1,7 +1,7 @@
 // What `ganrig generate / export / import` read and write: latents drawn as numpy's legacy
 // RandomState draws them (against numbers python3-numpy produced, tests/fixtures/numpy), .npy
 // files, torch.save-format state dicts and the strict loading of a module's tensors.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -16,7 +16,7 @@
 
 using namespace ganrig;
 namespace fs = std::filesystem;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 TEST_CASE("RandomState(seed).randn(n) equals numpy's, seed by seed", "[numpy_random]") {
   std::ifstream in(fs::path(GANRIG_TEST_FIXTURES) / "numpy" / "randn.json");
@@ -37,12 +37,12 @@ TEST_CASE(".npy latents round-trip, and a wrong shape or dtype is an error namin
   const torch::Tensor z = torch::randn({3, 5});
   write_npy(dir / "z.npy", z);
   CHECK(torch::equal(read_npy_matrix(dir / "z.npy", 5), z));
-  CHECK_THROWS_WITH(read_npy_matrix(dir / "z.npy", 7), Contains("z.npy") && Contains("7"));
+  CHECK_THROWS_WITH(read_npy_matrix(dir / "z.npy", 7), contains("z.npy") && contains("7"));
   write_npy(dir / "three.npy", torch::zeros({2, 2, 2}));
-  CHECK_THROWS_WITH(read_npy_matrix(dir / "three.npy"), Contains("three.npy: shape (2, 2, 2)"));
+  CHECK_THROWS_WITH(read_npy_matrix(dir / "three.npy"), contains("three.npy: shape (2, 2, 2)"));
   std::ofstream(dir / "text.npy") << "not numpy";
-  CHECK_THROWS_WITH(read_npy_matrix(dir / "text.npy"), Contains("text.npy"));
-  CHECK_THROWS_WITH(read_npy_matrix(dir / "absent.npy"), Contains("absent.npy"));
+  CHECK_THROWS_WITH(read_npy_matrix(dir / "text.npy"), contains("text.npy"));
+  CHECK_THROWS_WITH(read_npy_matrix(dir / "absent.npy"), contains("absent.npy"));
 }
 
 TEST_CASE("a state dict file round-trips and loads strictly by name", "[state_dict]") {
@@ -62,15 +62,15 @@ TEST_CASE("a state dict file round-trips and loads strictly by name", "[state_di
 
   auto missing = read;
   missing.erase("1.running_var");
-  CHECK_THROWS_WITH(load_module_state(*copy, missing, "net.pt"), Contains("net.pt: no tensor '1.running_var'"));
+  CHECK_THROWS_WITH(load_module_state(*copy, missing, "net.pt"), contains("net.pt: no tensor '1.running_var'"));
   auto extra = read;
   extra["2.weight"] = torch::zeros({1});
-  CHECK_THROWS_WITH(load_module_state(*copy, extra, "net.pt"), Contains("'2.weight'"));
+  CHECK_THROWS_WITH(load_module_state(*copy, extra, "net.pt"), contains("'2.weight'"));
   auto misshapen = read;
   misshapen["0.bias"] = torch::zeros({4});
-  CHECK_THROWS_WITH(load_module_state(*copy, misshapen, "net.pt"), Contains("'0.bias' has shape [4], the network needs [3]"));
+  CHECK_THROWS_WITH(load_module_state(*copy, misshapen, "net.pt"), contains("'0.bias' has shape [4], the network needs [3]"));
   std::ofstream(dir / "notes.txt") << "hello";
-  CHECK_THROWS_WITH(read_state_dict_file(dir / "notes.txt"), Contains("notes.txt: not a state dict written by torch.save"));
+  CHECK_THROWS_WITH(read_state_dict_file(dir / "notes.txt"), contains("notes.txt: not a state dict written by torch.save"));
 }
 
 TEST_CASE("several state dicts in one file round-trip (export --what all), and a flat one is told apart", "[state_dict]") {
@@ -86,8 +86,8 @@ TEST_CASE("several state dicts in one file round-trip (export --what all), and a
 
   write_state_dict_file(dir / "flat.pt", module_state(*g));
   CHECK_FALSE(holds_state_dicts(dir / "flat.pt"));
-  CHECK_THROWS_WITH(read_state_dicts_file(dir / "flat.pt"), Contains("flat.pt") && Contains("'0.weight' is not a state dict"));
-  CHECK_THROWS_WITH(read_state_dict_file(dir / "all.pt"), Contains("'G' is not a tensor"));
+  CHECK_THROWS_WITH(read_state_dicts_file(dir / "flat.pt"), contains("flat.pt") && contains("'0.weight' is not a state dict"));
+  CHECK_THROWS_WITH(read_state_dict_file(dir / "all.pt"), contains("'G' is not a tensor"));
 }
 
 TEST_CASE(".npy keeps float64 exact and writes anything else as float32", "[npy]") {

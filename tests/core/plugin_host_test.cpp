@@ -1,6 +1,6 @@
 // The plugin host: loads the built plugins through Boost.DLL; refuses wrong ABI, unsafe files,
 // duplicates across plugins and files that are not plugins.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -8,7 +8,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 TEST_CASE("the build's plugins load and register their components", "[plugin_host]") {
@@ -31,15 +31,15 @@ TEST_CASE("plugin files are found in sorted order; a missing place is an error",
   const auto files = plugin_files({build_plugin_dir()}, false);
   REQUIRE(files.size() >= 4);
   CHECK(std::is_sorted(files.begin(), files.end()));
-  REQUIRE_THROWS_WITH(plugin_files({"/no/such/plugins"}, false), Contains("plugin path '/no/such/plugins' does not exist"));
+  REQUIRE_THROWS_WITH(plugin_files({"/no/such/plugins"}, false), contains("plugin path '/no/such/plugins' does not exist"));
 }
 
 TEST_CASE("a plugin built for another framework ABI is refused before any of its code runs", "[plugin_host]") {
   Registry r;
   REQUIRE_THROWS_WITH(load_plugin(test::test_plugin_dir() / "test_wrong_abi.so", r),
-                      Contains("test_wrong_abi.so") && Contains("before loading it") &&
-                          Contains("built for ganrig_abi_999_torch_") &&
-                          Contains("this host is ganrig_abi_" + std::to_string(GANRIG_ABI_VERSION) + "_torch_"));
+                      contains("test_wrong_abi.so") && contains("before loading it") &&
+                          contains("built for ganrig_abi_999_torch_") &&
+                          contains("this host is ganrig_abi_" + std::to_string(GANRIG_ABI_VERSION) + "_torch_"));
   CHECK(r.plugins().empty());
   CHECK(std::getenv("GANRIG_TEST_WRONG_ABI_RAN") == nullptr);  // its static initialiser never ran
 }
@@ -51,7 +51,7 @@ TEST_CASE("a plugin in a folder writable by others is refused", "[plugin_host]")
   fs::permissions(copy, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
   fs::permissions(dir, fs::perms::others_write, fs::perm_options::add);
   Registry r;
-  REQUIRE_THROWS_WITH(load_plugin(copy, r), Contains("its folder " + dir.string()) && Contains("chmod go-w"));
+  REQUIRE_THROWS_WITH(load_plugin(copy, r), contains("its folder " + dir.string()) && contains("chmod go-w"));
   fs::permissions(dir, fs::perms::others_write, fs::perm_options::remove);
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("a plugin file writable by group or others is refused", "[plugin_host]
   fs::copy_file(build_plugin_dir() / "ganrig_blocks.so", copy);
   fs::permissions(copy, fs::perms::group_write, fs::perm_options::add);
   Registry r;
-  REQUIRE_THROWS_WITH(load_plugin(copy, r), Contains("writable by group or others") && Contains("chmod go-w"));
+  REQUIRE_THROWS_WITH(load_plugin(copy, r), contains("writable by group or others") && contains("chmod go-w"));
   fs::permissions(copy, fs::perms::group_write, fs::perm_options::remove);
   fs::permissions(copy, fs::perms::others_write, fs::perm_options::add);
   REQUIRE_THROWS_AS(load_plugin(copy, r), PluginError);
@@ -71,12 +71,12 @@ TEST_CASE("two plugins registering the same name is an error naming both files",
   Registry r;
   load_plugin(build_plugin_dir() / "ganrig_blocks.so", r);
   REQUIRE_THROWS_WITH(load_plugin(test::test_plugin_dir() / "test_duplicate_block.so", r),
-                      Contains("block 'conv' is registered twice") && Contains("ganrig_blocks.so") &&
-                          Contains("test_duplicate_block.so"));
+                      contains("block 'conv' is registered twice") && contains("ganrig_blocks.so") &&
+                          contains("test_duplicate_block.so"));
 }
 
 TEST_CASE("a shared library that is not a plugin is refused", "[plugin_host]") {
   Registry r;
   const fs::path core = build_plugin_dir().parent_path() / "lib" / "libganrig_core.so";
-  REQUIRE_THROWS_WITH(load_plugin(core, r), Contains("is not a ganrig plugin"));
+  REQUIRE_THROWS_WITH(load_plugin(core, r), contains("is not a ganrig plugin"));
 }

@@ -1,12 +1,12 @@
 // Registry: duplicates name both registrants; unknown names list the known ones with a suggestion.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/text.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 class NullLoss : public Loss {
@@ -25,7 +25,7 @@ TEST_CASE("registering the same kind and name twice names both plugin files", "[
   r.set_current_plugin("/plugins/b.so");
   r.add<Generator>("hinge", "", Schema{}, [](const ConfigView&, BuildContext&) { return std::shared_ptr<Generator>(); });
   REQUIRE_THROWS_WITH(r.add<Loss>("hinge", "", Schema{}, null_loss),
-                      Contains("loss 'hinge' is registered twice: by /plugins/a.so and by /plugins/b.so"));
+                      contains("loss 'hinge' is registered twice: by /plugins/a.so and by /plugins/b.so"));
   CHECK(r.names("loss") == std::vector<std::string>{"hinge", "logistic"});
   CHECK(r.find("generator", "hinge") != nullptr);  // kinds are separate namespaces
 }
@@ -35,9 +35,9 @@ TEST_CASE("an unknown name lists the known names and the closest match", "[regis
   r.add<Loss>("hinge", "", Schema{}, null_loss);
   r.add<Loss>("nonsaturating", "", Schema{}, null_loss);
   REQUIRE_THROWS_WITH(r.get("loss", "hnige", Origin::file("exp.toml", 3, 8)),
-                      Contains("exp.toml:3:8: unknown loss 'hnige' (did you mean 'hinge'?)") &&
-                          Contains("known loss names: hinge, nonsaturating"));
-  REQUIRE_THROWS_WITH(r.get("loss", "wasserstein", Origin{}), !Contains("did you mean"));
+                      contains("exp.toml:3:8: unknown loss 'hnige' (did you mean 'hinge'?)") &&
+                          contains("known loss names: hinge, nonsaturating"));
+  REQUIRE_THROWS_WITH(r.get("loss", "wasserstein", Origin{}), !contains("did you mean"));
 }
 
 TEST_CASE("closest match and edit distance", "[registry]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 #include <torch/torch.h>
 
 #include "ganrig/relu6.hpp"

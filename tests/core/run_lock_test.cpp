@@ -1,6 +1,6 @@
 // One writer per run folder: a second lock is refused naming the holder's pid; the lock goes with
 // its holder.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
 
@@ -9,14 +9,14 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 TEST_CASE("a second writer of a run folder is refused with the holder's pid", "[run_lock]") {
   const auto dir = test::temp_dir("run-lock");
   {
     RunLock first(dir);
-    REQUIRE_THROWS_WITH(RunLock(dir), Contains("is being trained by process " + std::to_string(::getpid())) &&
-                                          Contains("train.lock"));
+    REQUIRE_THROWS_WITH(RunLock(dir), contains("is being trained by process " + std::to_string(::getpid())) &&
+                                          contains("train.lock"));
   }
   CHECK_NOTHROW(RunLock(dir));  // released with its holder; the stale file does not block
 }

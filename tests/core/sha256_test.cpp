@@ -1,7 +1,7 @@
 // sha256: the portable implementation (used where the build finds no OpenSSL) on FIPS 180-4's test
 // vectors and, at every length around the block boundaries and in odd-sized pieces, equal to what
 // the build uses (OpenSSL's when found).
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <random>
 #include <string>

@@ -1,5 +1,5 @@
 // Spectral normalization against hand-computed values and an SVD.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/conv2d_layer.hpp"
 

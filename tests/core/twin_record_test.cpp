@@ -1,5 +1,5 @@
 // ganrig::recorded: what a twin run replays (tools/twin/) is kept only while a recording is open.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/twin_record.hpp"
 
@@ -12,7 +12,7 @@ TEST_CASE("recorded() keeps detached copies in order while a recording is open, 
   torch::Tensor b = torch::zeros({3});
   {
     TwinRecording recording;
-    CHECK_THROWS_WITH(TwinRecording(), Catch::Contains("already open"));
+    CHECK_THROWS_WITH(TwinRecording(), ganrig_test::contains("already open"));
     CHECK(recorded("randn:z", a * 2).requires_grad());
     recorded("out:loss", b);
     b.fill_(7);  // a copy was kept, not a view

@@ -1,5 +1,5 @@
 // Schema validation: every error class with its position; defaults written and recorded.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 
@@ -8,7 +8,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 const std::string base = R"(
@@ -44,21 +44,21 @@ TEST_CASE("a valid experiment gets every default, recorded as default", "[valida
 
 TEST_CASE("unknown keys are errors with position and suggestion", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base + "ngff = 3\n"),
-                      Contains("exp.toml:10:1: [loss] ngff: unknown key for loss 'hinge'") &&
-                          Contains("it takes no keys"));
+                      contains("exp.toml:10:1: [loss] ngff: unknown key for loss 'hinge'") &&
+                          contains("it takes no keys"));
   REQUIRE_THROWS_WITH(validated(base + "[train]\nbatc = 3\n"),
-                      Contains("exp.toml:11:1: [train] batc") && Contains("did you mean 'batch'?"));
+                      contains("exp.toml:11:1: [train] batc") && contains("did you mean 'batch'?"));
 }
 
 TEST_CASE("wrong types and ranges are errors with what was expected", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = \"big\"\n"),
-                      Contains("exp.toml:11:1: [train] batch: expected integer >= 1, got string"));
-  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = 0\n"), Contains("[train] batch: value 0 out of range"));
+                      contains("exp.toml:11:1: [train] batch: expected integer >= 1, got string"));
+  REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = 0\n"), contains("[train] batch: value 0 out of range"));
   REQUIRE_THROWS_WITH(validated(base + "[optim.generator]\nbetas = [0.5]\n"),
-                      Contains("[optim.generator] betas: expected array of floats of length 2") &&
-                          Contains("got 1 items"));
+                      contains("[optim.generator] betas: expected array of floats of length 2") &&
+                          contains("got 1 items"));
   REQUIRE_THROWS_WITH(validated(base + "[exec]\nprogress = \"liev\"\n"),
-                      Contains("\"liev\" is not allowed (did you mean 'live'?)"));
+                      contains("\"liev\" is not allowed (did you mean 'live'?)"));
 }
 
 TEST_CASE("integers are accepted for float keys and normalised", "[validate]") {
@@ -67,20 +67,20 @@ TEST_CASE("integers are accepted for float keys and normalised", "[validate]") {
 }
 
 TEST_CASE("missing required keys and tables are errors", "[validate]") {
-  REQUIRE_THROWS_WITH(validated("[generator]\ntype = \"dcgan\"\n"), Contains("missing table [discriminator]"));
+  REQUIRE_THROWS_WITH(validated("[generator]\ntype = \"dcgan\"\n"), contains("missing table [discriminator]"));
   REQUIRE_THROWS_AS(validated(base + "[dataset]\n"), ConfigError);  // duplicate table: TOML syntax error
   const std::string no_type = "[dataset]\ncount = 2\n[generator]\ntype = \"dcgan\"\n[discriminator]\ntype = \"dcgan\"\n[loss]\ntype = \"hinge\"\n";
-  REQUIRE_THROWS_WITH(validated(no_type), Contains("exp.toml:1:") && Contains("[dataset] missing required key 'type'") &&
-                                              Contains("synthetic"));
+  REQUIRE_THROWS_WITH(validated(no_type), contains("exp.toml:1:") && contains("[dataset] missing required key 'type'") &&
+                                              contains("synthetic"));
 }
 
 TEST_CASE("unknown component names list the known ones", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base, {"generator.type=dcgn"}),
-                      Contains("--set #1: unknown generator 'dcgn' (did you mean 'dcgan'?)") &&
-                          Contains("known generator names: dcgan") && Contains("loaded plugins:") &&
-                          Contains("ganrig_dcgan.so"));
+                      contains("--set #1: unknown generator 'dcgn' (did you mean 'dcgan'?)") &&
+                          contains("known generator names: dcgan") && contains("loaded plugins:") &&
+                          contains("ganrig_dcgan.so"));
   REQUIRE_THROWS_WITH(validated(base + "[generator.block]\ntype = \"dcs\"\n"),
-                      Contains("unknown block 'dcs' (did you mean 'dsc'?)"));
+                      contains("unknown block 'dcs' (did you mean 'dsc'?)"));
 }
 
 TEST_CASE("errors in inherited files point into the parent", "[validate]") {
@@ -91,26 +91,26 @@ TEST_CASE("errors in inherited files point into the parent", "[validate]") {
   }
   Config c = load_config_file(dir / "child.toml");
   REQUIRE_THROWS_WITH(validate_experiment(c, test::plugin_registry()),
-                      Contains("parent.toml:11:1: [train] batch: value -4 out of range"));
+                      contains("parent.toml:11:1: [train] batch: value -4 out of range"));
 }
 
 TEST_CASE("unknown top-level tables and misplaced keys are errors", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base + "[trian]\nbatch = 3\n"),
-                      Contains("unknown top-level table 'trian' (did you mean 'train'?)"));
-  REQUIRE_THROWS_WITH(validated("seed = 3\n" + base), Contains("exp.toml:1:1: unknown top-level key 'seed'"));
-  REQUIRE_THROWS_WITH(validated(base + "[optim.gen]\nlr = 1\n"), Contains("[optim] may only hold"));
+                      contains("unknown top-level table 'trian' (did you mean 'train'?)"));
+  REQUIRE_THROWS_WITH(validated("seed = 3\n" + base), contains("exp.toml:1:1: unknown top-level key 'seed'"));
+  REQUIRE_THROWS_WITH(validated(base + "[optim.gen]\nlr = 1\n"), contains("[optim] may only hold"));
 }
 
 TEST_CASE("batch_per_device must divide the batch", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base + "[train]\nbatch = 10\n[exec]\nbatch_per_device = 4\n"),
-                      Contains("batch_per_device: 4 does not divide [train] batch = 10"));
+                      contains("batch_per_device: 4 does not divide [train] batch = 10"));
 }
 
 TEST_CASE("an inline component table is validated against its schema", "[validate]") {
   const Config c = validated(base, {"generator.block={ type = \"dsc\" }"});
   CHECK(c.table_at("generator.block")->get("type")->value<std::string>() == "dsc");
   REQUIRE_THROWS_WITH(validated(base, {"generator.block={ type = \"dsc\", depth = 2 }"}),
-                      Contains("--set #1: [generator.block] depth: unknown key for block 'dsc'"));
+                      contains("--set #1: [generator.block] depth: unknown key for block 'dsc'"));
 }
 
 TEST_CASE("per-size component tables: image-size keys, known components, inline keys checked", "[validate]") {
@@ -131,20 +131,20 @@ type = "hinge"
   const Config ok = with_blocks("{ 16 = \"dsc\", 32 = { type = \"ghost\", ratio = 4 } }");
   CHECK(ok.table_at("generator.blocks.32")->get("ratio")->value<std::int64_t>() == 4);
   CHECK(ok.table_at("generator.blocks")->get("16")->is_string());  // dsc has no keys of its own
-  REQUIRE_THROWS_WITH(with_blocks("{ 17 = \"dsc\" }"), Contains("exp.toml:6:") && Contains("[generator.blocks] 17") &&
-                                                           Contains("expected an image size"));
-  REQUIRE_THROWS_WITH(with_blocks("{ 16 = \"dcs\" }"), Contains("exp.toml:6:") && Contains("dcs"));
+  REQUIRE_THROWS_WITH(with_blocks("{ 17 = \"dsc\" }"), contains("exp.toml:6:") && contains("[generator.blocks] 17") &&
+                                                           contains("expected an image size"));
+  REQUIRE_THROWS_WITH(with_blocks("{ 16 = \"dcs\" }"), contains("exp.toml:6:") && contains("dcs"));
   REQUIRE_THROWS_WITH(with_blocks("{ 16 = { type = \"ghost\", ratoi = 2 } }"),
-                      Contains("exp.toml:6:") && Contains("did you mean 'ratio'"));
-  REQUIRE_THROWS_WITH(with_blocks("\"dsc\""), Contains("table from image size"));
+                      contains("exp.toml:6:") && contains("did you mean 'ratio'"));
+  REQUIRE_THROWS_WITH(with_blocks("\"dsc\""), contains("table from image size"));
 }
 
 TEST_CASE("what training would trip on is refused by validation: beta 1, non-finite numbers, huge batch", "[validate]") {
   REQUIRE_THROWS_WITH(validated(base, {"optim.generator.betas=[0.5, 1.0]"}),
-                      Contains("--set #1") && Contains("betas") && Contains("out of range"));
-  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=inf"}), Contains("--set #1") && Contains("out of range"));
-  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=nan"}), Contains("--set #1") && Contains("out of range"));
-  REQUIRE_THROWS_WITH(validated(base, {"train.batch=4294967297"}), Contains("--set #1") && Contains("batch"));
+                      contains("--set #1") && contains("betas") && contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=inf"}), contains("--set #1") && contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.total_kimg=nan"}), contains("--set #1") && contains("out of range"));
+  REQUIRE_THROWS_WITH(validated(base, {"train.batch=4294967297"}), contains("--set #1") && contains("batch"));
   CHECK_NOTHROW(validated(base, {"optim.generator.betas=[0.5, 0.999]"}));
 }
 
@@ -152,7 +152,7 @@ TEST_CASE("a run name must stay below --run-root", "[validate]") {
   for (const char* name : {"../../x", "/etc/x", "a/../../b", "two\\nlines", "", "a//b", "sp ace"}) {
     INFO(name);
     REQUIRE_THROWS_WITH(validated(base, {std::string("experiment.name=\"") + name + "\""}),
-                        Contains("--set #1: [experiment] name") && Contains("cannot name a folder below --run-root"));
+                        contains("--set #1: [experiment] name") && contains("cannot name a folder below --run-root"));
   }
   CHECK_NOTHROW(validated(base, {"experiment.name=\"fpg/pokemon-256_seed=1\""}));
 }
@@ -163,7 +163,7 @@ TEST_CASE("a 20 MB value is quoted by its start and length", "[validate]") {
     validated(base, {"generator.type=" + huge});
     FAIL("accepted");
   } catch (const ConfigError& e) {
-    CHECK_THAT(e.what(), Contains("--set #1") && Contains("(20971520 characters)"));
+    CHECK_THAT(e.what(), contains("--set #1") && contains("(20971520 characters)"));
     // Bounded whatever the build folder's depth: the value is cut, and the plugin list names each folder once.
     CHECK(std::string(e.what()).find(std::string(200, 'x')) == std::string::npos);
     CHECK(std::string(e.what()).size() < 2000);

@@ -1,7 +1,7 @@
 // Dataset preparation: a small fixture folder (RGB, grey, RGBA, a corrupt file) prepared twice
 // gives the same bytes; problems are listed; transparency lands on the background; the
 // `prepared` dataset reads it back; recipes with errors name file:line:col.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -15,7 +15,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -57,7 +57,7 @@ TEST_CASE("preparing a folder is deterministic, skips corrupt files and composit
   CHECK(r1.count == 4);
   REQUIRE(r1.problems.size() == 1);
   CHECK(r1.problems[0].file == "d_corrupt.png");
-  CHECK_THAT(r1.problems[0].reason, Contains("cannot decode"));
+  CHECK_THAT(r1.problems[0].reason, contains("cannot decode"));
   for (const auto* name : {"fixture-8.ganrigd", "fixture-16.ganrigd", "fixture-16.json"})
     CHECK(sha256_file(out1 / name) == sha256_file(out2 / name));
   const PackedImagesHeader h = read_packed_images_header(out1 / "fixture-16.ganrigd");
@@ -109,9 +109,9 @@ TEST_CASE("a changed file changes the manifest and the real-feature cache key", 
 TEST_CASE("data info reports counts, sizes and problems", "[data]") {
   const fs::path folder = make_fixture_folder("info-fixture");
   const std::string text = data::describe_images(folder);
-  CHECK_THAT(text, Contains("5 image files, 4 readable") && Contains("d_corrupt.png: cannot decode") &&
-                       Contains("RGBA") && Contains("non-square: 2"));
-  CHECK_THAT(text, Contains("40x30 x2"));
+  CHECK_THAT(text, contains("5 image files, 4 readable") && contains("d_corrupt.png: cannot decode") &&
+                       contains("RGBA") && contains("non-square: 2"));
+  CHECK_THAT(text, contains("40x30 x2"));
 }
 
 TEST_CASE("dataset recipes: the shipped ones parse, errors name file:line:col and the key", "[data]") {
@@ -129,10 +129,10 @@ TEST_CASE("dataset recipes: the shipped ones parse, errors name file:line:col an
                                      "package = \"p\"\nversion = \"1\"\nsha256 = \"" + std::string(64, 'a') +
                                          "\"\ninclude = \"*.png\"\nexlude = [\"x\"]\n";
   REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad.toml"),
-                      Contains("bad.toml:10:1") && Contains("[source] exlude") && Contains("did you mean 'exclude'"));
+                      contains("bad.toml:10:1") && contains("[source] exlude") && contains("did you mean 'exclude'"));
   std::ofstream(dir / "bad2.toml") << "name = \"bad2\"\ndescription = \"x\"\nlicence = \"x\"\n[source]\nregistry = \"pypi\"\n";
-  REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad2.toml"), Contains("bad2.toml:5") && Contains("\"npm\"") && Contains("\"installed\""));
-  REQUIRE_THROWS_WITH(data::recipe_file("pokemn"), Contains("pokemon"));
+  REQUIRE_THROWS_WITH(data::read_recipe(dir / "bad2.toml"), contains("bad2.toml:5") && contains("\"npm\"") && contains("\"installed\""));
+  REQUIRE_THROWS_WITH(data::recipe_file("pokemn"), contains("pokemon"));
 }
 
 TEST_CASE("glob patterns keep '*' within one folder", "[data]") {

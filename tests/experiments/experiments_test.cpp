@@ -1,5 +1,5 @@
 // Every experiment file validates; ablation twins differ from their parent only where they say.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/error.hpp"
 #include "ganrig/train/experiment.hpp"

@@ -2,7 +2,7 @@
 // subsets. Hidden ([.official]): tests/metrics/official_metrics.sh runs it after
 // tools/twin/official_metrics.py has run the official code (a checkout named by GANRIG_PG_OFFICIAL)
 // and written its results to the file named by GANRIG_OFFICIAL_METRICS_JSON.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cmath>
 #include <cstdlib>

@@ -12,7 +12,7 @@
 // both factors) has ~10x smaller outputs than the standard one ahead of BatchNorm and ~10x larger
 // dL/dy; what reaches the layer per unit of output is within 1.3x (printed below). A layer whose
 // gradient vanishes, or an output layer that shrinks the image, still fails.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fmt/format.h>
 

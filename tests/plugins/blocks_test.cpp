@@ -1,5 +1,5 @@
 // Blocks conv and dsc: shapes, exact parameter counts, spectral-norm switch, gradients.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/train/experiment.hpp"
 #include "support.hpp"

@@ -1,10 +1,10 @@
 // Fashion-MNIST from Debian's package: sizes, class filter, resize, error without the files.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 std::shared_ptr<Dataset> load(const std::string& toml) {
@@ -37,5 +37,5 @@ TEST_CASE("fashion_mnist class filter and limit", "[fashion_mnist]") {
 
 TEST_CASE("fashion_mnist without its files says how to get them", "[fashion_mnist]") {
   REQUIRE_THROWS_WITH(load("path = \"/no/such/folder\"\n"),
-                      Contains("apt-get install dataset-fashion-mnist") && Contains("[dataset] path"));
+                      contains("apt-get install dataset-fashion-mnist") && contains("[dataset] path"));
 }

@@ -1,5 +1,5 @@
 // The example plugin of docs/writing-a-plugin.md: block `ghost`.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/build_context.hpp"
 #include "ganrig/train/experiment.hpp"

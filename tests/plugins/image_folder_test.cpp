@@ -1,5 +1,5 @@
 // image_folder: colour, grey and RGBA files, a corrupt file skipped, deterministic, zip input.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <zip.h>
 
@@ -9,7 +9,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -68,8 +68,8 @@ TEST_CASE("image_folder reads a zip", "[image_folder]") {
 }
 
 TEST_CASE("image_folder errors: missing path, no readable images", "[image_folder]") {
-  REQUIRE_THROWS_WITH(load("/no/such/images"), Contains("[dataset] path: \"/no/such/images\" does not exist (expected a file or folder)"));
+  REQUIRE_THROWS_WITH(load("/no/such/images"), contains("[dataset] path: \"/no/such/images\" does not exist (expected a file or folder)"));
   const auto empty = test::temp_dir("image-empty");
   std::ofstream(empty / "broken.jpg") << "garbage";
-  REQUIRE_THROWS_WITH(load(empty), Contains("no readable images") && Contains("1 files skipped"));
+  REQUIRE_THROWS_WITH(load(empty), contains("no readable images") && contains("1 files skipped"));
 }

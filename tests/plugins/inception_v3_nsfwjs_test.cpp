@@ -1,6 +1,6 @@
 // The metric detectors of the nsfwjs InceptionV3 port: feature sizes, weight errors, and the
 // golden test against TensorFlow.js running the same quantised model (tools/nsfwjs/golden.js).
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,14 +30,14 @@ TEST_CASE("incv3nsfw detectors give 2048 (mixed10) and 768 (mixed5) features fro
   CHECK(full->features(grey).sizes() == torch::IntArrayRef({2, 2048}));
   CHECK(m5->features(torch::randint(0, 256, {1, 3, 64, 64}, torch::kUInt8)).sizes() == torch::IntArrayRef({1, 768}));
   CHECK(full->weights_sha256() == "random");
-  CHECK_THAT(full->preprocessing(), Contains("299") && Contains("x/255"));
+  CHECK_THAT(full->preprocessing(), contains("299") && contains("x/255"));
   REQUIRE_THROWS_WITH(detector("incv3nsfw", "weights = \"/no/inception.bin\"\n"),
-                      Contains("/no/inception.bin") && Contains("tools/fetch-weights.sh"));
+                      contains("/no/inception.bin") && contains("tools/fetch-weights.sh"));
 }
 
 TEST_CASE("inception torchscript detector says where to get the file when it is missing", "[metrics][inception]") {
   REQUIRE_THROWS_WITH(detector("inception", "file = \"/no/inception-2015-12-05.pt\"\n"),
-                      Contains("/no/inception-2015-12-05.pt") && Contains("README") && Contains("incv3nsfw"));
+                      contains("/no/inception-2015-12-05.pt") && contains("README") && contains("incv3nsfw"));
 }
 
 TEST_CASE("incv3nsfw features equal TensorFlow.js on the same weights (golden)", "[metrics][inception][golden]") {

@@ -1,5 +1,5 @@
 // Hinge and non-saturating losses against hand-computed values.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // PGGAN: shapes at every resolution, the alpha mix exact at 0, 0.5 and 1, equalized learning-rate
 // scaling, the minibatch-stddev channel, the gradient penalty on a hand-computable case, the schedule.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/layers.hpp"
 #include "ganrig/conv2d_layer.hpp"
@@ -9,7 +9,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 template <class I>

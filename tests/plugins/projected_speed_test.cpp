@@ -1,7 +1,7 @@
 // The speed rewrites of the Projected GAN step, each against the straightforward version it
 // replaces (issue 12): BatchNorm folded into the frozen projectors' convolutions, reals and fakes
 // through the frozen part as one batch, DiffAugment without index tensors, the in-place EMA.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/frozen_conv_bn.hpp"
 

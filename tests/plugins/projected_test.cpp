@@ -1,6 +1,6 @@
 // Projected discriminator, projectors, DiffAugment: shapes at 64, 224 and 256 inputs, frozen
 // projector with gradients flowing through it, the MobileNetV2 golden test.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -84,7 +84,7 @@ TEST_CASE("per-size blocks in the mini-discriminators: inline keys, unmatched si
   CHECK(ghost < conv);  // every mini-discriminator's 16 -> 8 down block is a Ghost convolution
   CHECK(ghost > d_params("blocks = { 16 = \"dsc\" }\n"));
   REQUIRE_THROWS_WITH(d_params("blocks = { 1024 = \"dsc\" }\n"),
-                      Contains("projected.toml:") && Contains("\"1024\" is not the input size of a down block"));
+                      contains("projected.toml:") && contains("\"1024\" is not the input size of a down block"));
 }
 
 TEST_CASE("the projector gets no gradient while G gets gradients through it", "[projected]") {
@@ -117,10 +117,10 @@ TEST_CASE("the projector gets no gradient while G gets gradients through it", "[
 TEST_CASE("a missing projector weight file says which command creates it", "[projected]") {
   REQUIRE_THROWS_WITH(build_from<Projector>(projected_config("type = \"mobilenet_v2\"\nweights = \"/no/weights.bin\"\n"),
                                             "projector", 64),
-                      Contains("tools/fetch-weights.sh") && Contains("/no/weights.bin"));
+                      contains("tools/fetch-weights.sh") && contains("/no/weights.bin"));
   REQUIRE_THROWS_WITH(build_from<Projector>(projected_config("type = \"efficientnet_lite0\"\nweights = \"/no/lite0.bin\"\n"),
                                             "projector", 64),
-                      Contains("tools/export_efficientnet_lite0.py") && Contains("allow_random"));
+                      contains("tools/export_efficientnet_lite0.py") && contains("allow_random"));
 }
 
 TEST_CASE("mobilenet_v2 features equal TensorFlow.js on the same weights (golden)", "[projected][golden]") {

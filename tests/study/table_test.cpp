@@ -1,6 +1,6 @@
 // Paper tables: rendering from records (several seeds, a missing run, paper values and deltas,
 // relative columns), the CSV round trip and the README block.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 
@@ -9,7 +9,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -27,13 +27,13 @@ TEST_CASE("a table renders mean and spread over seeds, paper values, deltas and 
       {"DSC", 0, "dcgan/00002", "abcdef1234567", {{"KID×10³", 0.0040}, {"sec/kimg", 8.8}}},
   };
   const std::string block = study::render_table(spec, records);
-  CHECK_THAT(block, Contains("<!-- ganrig-table:demo -->") && Contains("<!-- /ganrig-table:demo -->"));
-  CHECK_THAT(block, Contains("| [Baseline](../../../../experiments/dcgan/dcgan_fashion-mnist32.toml) | 2/2 | 2.50 ± 0.71 |"));
+  CHECK_THAT(block, contains("<!-- ganrig-table:demo -->") && contains("<!-- /ganrig-table:demo -->"));
+  CHECK_THAT(block, contains("| [Baseline](../../../../experiments/dcgan/dcgan_fashion-mnist32.toml) | 2/2 | 2.50 ± 0.71 |"));
   // DSC: 8.8 / 11 - 1 = -20.0 % against the paper's -20 %: +0.0 pp; KID 4.00 against 1.5: +2.50.
-  CHECK_THAT(block, Contains("| 1/2 | 4.00 | 1.5 | +2.50 | -20.0% | −20 % | +0.0 pp |"));
-  CHECK_THAT(block, Contains("DSC (seed 1): `ganrig train ../../../experiments/dcgan/dcgan-dsc_fashion-mnist32.toml --set "
+  CHECK_THAT(block, contains("| 1/2 | 4.00 | 1.5 | +2.50 | -20.0% | −20 % | +0.0 pp |"));
+  CHECK_THAT(block, contains("DSC (seed 1): `ganrig train ../../../experiments/dcgan/dcgan-dsc_fashion-mnist32.toml --set "
                              "experiment.seed=1`"));
-  CHECK_THAT(block, Contains("Runs at commit abcdef1234"));
+  CHECK_THAT(block, contains("Runs at commit abcdef1234"));
 }
 
 TEST_CASE("table CSV round trip and README block replacement", "[study]") {
@@ -63,15 +63,15 @@ TEST_CASE("table files: unknown keys, unknown paper columns and missing tables a
   const std::string exp = test::source_dir().string() + "/experiments/dcgan/dcgan_fashion-mnist32.toml";
   std::ofstream(dir / "t.toml") << "title = \"t\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
                                 << "\"\npaper = { \"FID\" = 1 }\n[[columns]]\nlabel = \"KID\"\nsource = \"metric\"\nmetric = \"kid1k\"\n";
-  REQUIRE_THROWS_WITH(study::read_table(dir / "t.toml"), Contains("t.toml:5:") && Contains("'FID'"));
+  REQUIRE_THROWS_WITH(study::read_table(dir / "t.toml"), contains("t.toml:5:") && contains("'FID'"));
   std::ofstream(dir / "u.toml") << "title = \"u\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
                                 << "\"\n[[columns]]\nlabel = \"KID\"\nsource = \"metrc\"\n";
-  REQUIRE_THROWS_WITH(study::read_table(dir / "u.toml"), Contains("u.toml:7:") && Contains("did you mean 'metric'") &&
-                                                                  Contains("\"sec_per_kimg\""));
+  REQUIRE_THROWS_WITH(study::read_table(dir / "u.toml"), contains("u.toml:7:") && contains("did you mean 'metric'") &&
+                                                                  contains("\"sec_per_kimg\""));
   // A wrongly typed seed is an error at its position (it used to become seed 0).
   std::ofstream(dir / "v.toml") << "title = \"v\"\n[[rows]]\nlabel = \"a\"\nexperiment = \"" << exp
                                 << "\"\nseeds = [\"1\"]\n[[columns]]\nlabel = \"KID\"\nsource = \"params_G\"\n";
   REQUIRE_THROWS_WITH(study::read_table(dir / "v.toml"),
-                      Contains("v.toml:5:") && Contains("seeds") && Contains("expected array of integers"));
-  REQUIRE_THROWS_WITH(study::find_table("nosuch", test::source_dir() / "experiments"), Contains("no table 'nosuch'"));
+                      contains("v.toml:5:") && contains("seeds") && contains("expected array of integers"));
+  REQUIRE_THROWS_WITH(study::find_table("nosuch", test::source_dir() / "experiments"), contains("no table 'nosuch'"));
 }

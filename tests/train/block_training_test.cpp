@@ -1,7 +1,7 @@
 // Every block trains: a 1-kimg DCGAN run on Fashion-MNIST 32x32 with the block in both networks
 // moves the generated sample grid off its flat start (the depthwise-separable generator once stayed
 // flat grey for 12 kimg, issue 23), and a generator that cannot learn is reported flat.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <iostream>

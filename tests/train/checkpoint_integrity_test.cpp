@@ -2,7 +2,7 @@
 // the file; resume falls back to the newest intact snapshot; files without a checksum still load;
 // checkpoints load onto the requested device; a full disk is an error with its reason; --force
 // across architectures says why it fails; a --resume folder is a complete run folder.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <random>
@@ -12,7 +12,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -57,11 +57,11 @@ TEST_CASE("a flipped byte anywhere in a checkpoint is detected, naming the file"
     write_bytes(bad, copy);
     INFO("byte " << at << " of " << bytes.size());
     REQUIRE_THROWS_AS(Checkpoint(bad, torch::kCPU), CheckpointError);
-    REQUIRE_THROWS_WITH(Checkpoint(bad, torch::kCPU), Contains(bad.string()));
+    REQUIRE_THROWS_WITH(Checkpoint(bad, torch::kCPU), contains(bad.string()));
   }
-  REQUIRE_THROWS_WITH(read_checkpoint_config(good.string() + ".missing"), Contains("cannot read checkpoint"));
+  REQUIRE_THROWS_WITH(read_checkpoint_config(good.string() + ".missing"), contains("cannot read checkpoint"));
   write_bytes(bad, "not a checkpoint at all\n");
-  REQUIRE_THROWS_WITH(Checkpoint(bad, torch::kCPU), Contains("is not a checkpoint"));
+  REQUIRE_THROWS_WITH(Checkpoint(bad, torch::kCPU), contains("is not a checkpoint"));
 }
 
 TEST_CASE("a truncated newest snapshot is set aside and resume falls back to the intact one", "[checkpoint]") {
@@ -73,8 +73,8 @@ TEST_CASE("a truncated newest snapshot is set aside and resume falls back to the
   const fs::path chosen = newest_intact_checkpoint(dir, [&](const std::string& w) { warnings.push_back(w); });
   CHECK(chosen.filename() == "snapshot-000000040.pt");
   REQUIRE(warnings.size() == 1);
-  CHECK_THAT(warnings[0], Contains("snapshot-000000080.pt is damaged") && Contains("truncated") &&
-                              Contains("falling back"));
+  CHECK_THAT(warnings[0], contains("snapshot-000000080.pt is damaged") && contains("truncated") &&
+                              contains("falling back"));
   CHECK(fs::exists(newest.string() + ".damaged"));
   auto e = tiny();
   TrainOptions o;
@@ -123,7 +123,7 @@ TEST_CASE("a checkpoint loads onto the device asked for", "[checkpoint]") {
 TEST_CASE("a full disk while writing a checkpoint is an error with its reason, not an abort", "[checkpoint]") {
   torch::serialize::OutputArchive archive;
   archive.write("weights", torch::randn({1 << 16}));
-  REQUIRE_THROWS_WITH(save_checksummed(archive, "/dev/full"), Contains("/dev/full") && Contains("No space left on device"));
+  REQUIRE_THROWS_WITH(save_checksummed(archive, "/dev/full"), contains("/dev/full") && contains("No space left on device"));
 }
 
 TEST_CASE("resuming with --force across architectures says the networks differ", "[checkpoint][resume]") {
@@ -134,8 +134,8 @@ TEST_CASE("resuming with --force across architectures says the networks differ",
   o.quiet = true;
   o.force = true;
   o.resume_from = latest_checkpoint(dir);
-  REQUIRE_THROWS_WITH(train(*e, o), Contains("does not fit this experiment's network") && Contains("has shape") &&
-                                        Contains("not across architectures") && Contains("snapshot-000000040.pt"));
+  REQUIRE_THROWS_WITH(train(*e, o), contains("does not fit this experiment's network") && contains("has shape") &&
+                                        contains("not across architectures") && contains("snapshot-000000040.pt"));
 }
 
 TEST_CASE("a run started with --resume is a complete run folder", "[checkpoint][resume]") {

@@ -1,5 +1,5 @@
 // EMA: beta as Projected GAN computes it; parameters averaged, buffers copied.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include "ganrig/train/ema.hpp"
 

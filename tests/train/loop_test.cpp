@@ -1,6 +1,6 @@
 // The training loop on a tiny synthetic experiment: run files, stats, samples, checkpoints,
 // bitwise resume, a kill during a checkpoint write, changed-config refusal, non-finite losses.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -13,7 +13,7 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -130,7 +130,7 @@ TEST_CASE("a kill while writing a checkpoint leaves the previous one intact", "[
     o.checkpoint_fault = [](const fs::path& temporary) {
       if (temporary.string().find("000000080") != std::string::npos) throw std::runtime_error("simulated kill");
     };
-    REQUIRE_THROWS_WITH(train(*e, o), Contains("simulated kill"));
+    REQUIRE_THROWS_WITH(train(*e, o), contains("simulated kill"));
   }
   const fs::path latest = latest_checkpoint(dir);
   CHECK(latest.filename() == "snapshot-000000040.pt");
@@ -159,7 +159,7 @@ TEST_CASE("resuming with a changed config is refused unless forced", "[loop][res
     auto o = options_for(dir);
     o.resume_from = checkpoint;
     o.stop_after_ticks = 1;
-    REQUIRE_THROWS_WITH(train(*e, o), Contains("the configuration changed") && Contains("lr") && Contains("--force"));
+    REQUIRE_THROWS_WITH(train(*e, o), contains("the configuration changed") && contains("lr") && contains("--force"));
     o.force = true;
     CHECK(train(*e, o).cur_nimg == 80);
   }
@@ -178,8 +178,8 @@ TEST_CASE("non-finite losses skip steps and stop the run after the limit", "[loo
   REQUIRE_THROWS_AS(train(*e, options_for(dir)), NonFiniteLossError);
   REQUIRE_THROWS_WITH(train(*tiny({"loss.type=exploding", "loss.after=30", "train.max_nonfinite_steps=3"}),
                             options_for(test::temp_dir("nonfinite-2"))),
-                      Contains("3 steps in a row had a non-finite loss") &&
-                          Contains("snapshot-000000040.pt"));
+                      contains("3 steps in a row had a non-finite loss") &&
+                          contains("snapshot-000000040.pt"));
   // The checkpoint written before the losses went bad is intact.
   CHECK_NOTHROW(weights_of(latest_checkpoint(dir)));
 }

@@ -1,6 +1,6 @@
 // PGGAN through the loop: growing changes resolution and alpha in stats.jsonl; resuming in the
 // middle of a fade continues alpha and resolution exactly (bitwise-equal weights).
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -146,5 +146,5 @@ TEST_CASE("a progressive checkpoint generates at its resolution and fade-in", "[
     if (weights == "ema") first = images;
     else CHECK_FALSE(torch::equal(first, images));
   }
-  CHECK_THROWS_WITH(TrainedGenerator::load(run / "nothing-here", load), Catch::Matchers::Contains("no such run folder"));
+  CHECK_THROWS_WITH(TrainedGenerator::load(run / "nothing-here", load), ganrig_test::contains("no such run folder"));
 }

@@ -1,5 +1,5 @@
 // Short CPU trainings of Projected GAN and Faster Projected GAN: finite losses, sample grids.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // Execution choices of the speed work (issue 12): [exec] precision, bench --profile, the CPU
 // runtime recorded with the run, per-step statistics kept on the device.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <ATen/autocast_mode.h>
 #include <dlfcn.h>
@@ -15,12 +15,12 @@
 #include "support.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 TEST_CASE("precision: fp16 needs CUDA, unknown names are refused, bf16 autocasts only inside the guard", "[precision]") {
   REQUIRE_THROWS_AS(Precision("fp16", torch::kCPU), ConfigError);
-  REQUIRE_THROWS_WITH(Precision("fp16", torch::kCPU), Contains("bf16") && Contains("CUDA"));
-  REQUIRE_THROWS_WITH(Precision("fp8", torch::kCPU), Contains("\"fp32\", \"bf16\", \"fp16\" or \"fp64\""));
+  REQUIRE_THROWS_WITH(Precision("fp16", torch::kCPU), contains("bf16") && contains("CUDA"));
+  REQUIRE_THROWS_WITH(Precision("fp8", torch::kCPU), contains("\"fp32\", \"bf16\", \"fp16\" or \"fp64\""));
   const Precision bf16("bf16", torch::kCPU);
   const auto x = torch::randn({1, 2, 5, 5}), w = torch::randn({3, 2, 3, 3});
   {
@@ -53,7 +53,7 @@ TEST_CASE("a bf16 Projected GAN run trains with finite losses and records its pr
   }
   std::ifstream config(o.run_dir / "config.resolved.toml");
   const std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
-  CHECK_THAT(text, Contains("precision = 'bf16'"));
+  CHECK_THAT(text, contains("precision = 'bf16'"));
   std::ifstream env(o.run_dir / "env.json");
   const auto runtime = nlohmann::json::parse(env).at("cpu_runtime");
   CHECK(runtime.contains("allocator"));
@@ -67,8 +67,8 @@ TEST_CASE("bench --profile reports the loop's phases and the top operators", "[b
   CHECK(r.precision == "fp32");
   for (const char* phase : {"G_forward", "G_backward", "G_optimizer", "D_forward", "D_backward", "D_optimizer", "ema",
                             "data", "augment_resize", "projector", "mini_discriminators"})
-    CHECK_THAT(r.profile, Contains(phase));
-  CHECK_THAT(r.profile, Contains("aten::"));
+    CHECK_THAT(r.profile, contains(phase));
+  CHECK_THAT(r.profile, contains("aten::"));
 }
 
 TEST_CASE("tick statistics average tensors on their device with plain numbers", "[stats]") {
@@ -90,14 +90,14 @@ TEST_CASE("the CPU runtime tunes this process and says which allocator and BLAS 
   tune_cpu_runtime();
   const auto info = cpu_runtime_info();
   CHECK(info.at("tuned").get<bool>());
-  CHECK_THAT(info.at("allocator").get<std::string>(), Contains("glibc malloc (mmap threshold 32 MiB"));
+  CHECK_THAT(info.at("allocator").get<std::string>(), contains("glibc malloc (mmap threshold 32 MiB"));
   if (dlsym(RTLD_DEFAULT, "openblas_get_parallel")) {
     const auto blas = info.at("blas").get<std::string>();
-    CHECK_THAT(blas, Contains("OpenBLAS"));
+    CHECK_THAT(blas, contains("OpenBLAS"));
     using GetThreads = int();
     using GetParallel = int();
     if (reinterpret_cast<GetParallel*>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"))() == 1) {
-      CHECK_THAT(blas, Contains("limited to 1 thread"));
+      CHECK_THAT(blas, contains("limited to 1 thread"));
       CHECK(reinterpret_cast<GetThreads*>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))() == 1);
     }
   }

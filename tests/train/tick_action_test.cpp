@@ -1,6 +1,6 @@
 // Tick actions and run state: the registered actions and their order, a new action added by one
 // class and one registration line (this file), RunState and Growth state round trips.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <ATen/Context.h>
 

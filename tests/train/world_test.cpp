@@ -1,7 +1,7 @@
 // The data-parallel group: where a process stands from its launcher's variables, the collectives
 // on c10d's Gloo (two ranks as two threads of this process), the random streams per micro-batch,
 // and the data feed's shares of one global batch.
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cstdlib>
 #include <map>
@@ -15,7 +15,7 @@
 #include "ganrig/train/world.hpp"
 
 using namespace ganrig;
-using Catch::Matchers::Contains;
+using ganrig_test::contains;
 
 namespace {
 
@@ -113,27 +113,27 @@ TEST_CASE("torchrun's and SLURM's variables place a process in its group", "[wor
 TEST_CASE("inconsistent launcher variables are errors that name the variable", "[world]") {
   {
     Environment env(Vars{{"RANK", "0"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("RANK is set but WORLD_SIZE is not"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("RANK is set but WORLD_SIZE is not"));
   }
   {
     Environment env(Vars{{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("rank 2 is not in a world of size 2"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("rank 2 is not in a world of size 2"));
   }
   {
     Environment env(Vars{{"RANK", "x"}, {"WORLD_SIZE", "2"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("RANK=x: expected a whole number"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("RANK=x: expected a whole number"));
   }
   {
     Environment env(Vars{{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "70000"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("MASTER_PORT=70000 is not a port"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("MASTER_PORT=70000 is not a port"));
   }
   {
     Environment env(Vars{{"RANK", "0"}, {"WORLD_SIZE", "2"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("MASTER_ADDR is not set"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("MASTER_ADDR is not set"));
   }
   {
     Environment env(Vars{{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "8"}, {"SLURM_NNODES", "2"}});
-    REQUIRE_THROWS_WITH(world_from_environment(), Contains("needs MASTER_ADDR") && Contains("scontrol"));
+    REQUIRE_THROWS_WITH(world_from_environment(), contains("needs MASTER_ADDR") && contains("scontrol"));
   }
 }
 
@@ -179,7 +179,7 @@ TEST_CASE("ranks that disagree are named", "[world]") {
       errors[world.rank()] = e.what();
     }
   });
-  for (const auto& e : errors) CHECK_THAT(e, Contains("rank 1 disagrees with rank 0 on the parameters"));
+  for (const auto& e : errors) CHECK_THAT(e, contains("rank 1 disagrees with rank 0 on the parameters"));
 }
 
 TEST_CASE("a group over several machines refuses a master reached through the loopback", "[world]") {
@@ -191,8 +191,8 @@ TEST_CASE("a group over several machines refuses a master reached through the lo
   JoinOptions options;
   options.silence_limit = std::chrono::seconds(2);
   REQUIRE_THROWS_WITH(join_world(spec, options),
-                      Contains("MASTER_ADDR=127.0.0.1 is reached through the loopback address 127.0.0.1") &&
-                          Contains("GLOO_SOCKET_IFNAME"));
+                      contains("MASTER_ADDR=127.0.0.1 is reached through the loopback address 127.0.0.1") &&
+                          contains("GLOO_SOCKET_IFNAME"));
 }
 
 TEST_CASE("a rank that cannot reach the rendezvous names the address and port", "[world]") {
@@ -204,8 +204,8 @@ TEST_CASE("a rank that cannot reach the rendezvous names the address and port", 
   JoinOptions options;
   options.silence_limit = std::chrono::seconds(2);
   REQUIRE_THROWS_WITH(join_world(spec, options),
-                      Contains("rank 1 of 2") && Contains("cannot reach rank 0's rendezvous at 127.0.0.1:29733") &&
-                          Contains("within 2 s"));
+                      contains("rank 1 of 2") && contains("cannot reach rank 0's rendezvous at 127.0.0.1:29733") &&
+                          contains("within 2 s"));
 }
 
 TEST_CASE("a micro-batch's random stream depends on its index in the global batch, not on the process", "[world]") {

@@ -9,8 +9,13 @@ loss, phases G then D (fakes and reals through D separately), gradient nan_to_nu
 G EMA. Nothing is fused or reordered: this is what a researcher running the official step gets.
 
     python3 tools/bench/pg_step.py --res 64 --ngf 32 --batch 8 [--block dsc] [--threads 2]
+        [--device cuda --precision fp32|bf16|fp16]
 
-prints one line `PEER {json}` with sec/iter, peak RSS and parameter counts (the counts must equal
+On CUDA, fp16 is PyTorch's AMP recipe (autocast to float16, torch.amp.GradScaler in place of the
+gradient nan_to_num, which would hide the overflows the scaler backs off on), as ganrig's
+`[exec] precision = "fp16"`; the official code itself trains in fp32 there.
+
+prints one line `PEER {json}` with sec/iter, peak RSS (and on CUDA peak allocated memory) and parameter counts (the counts must equal
 `ganrig bench`'s for the same settings; tools/bench/side_by_side.py checks that).
 """
 import argparse
@@ -329,17 +334,24 @@ def count(module, trainable=None):
 
 class Step:
     def __init__(self, args):
+        self.device = torch.device(args.device)
         self.G = FastganGenerator(args.res, args.ngf, lite=not args.big, block=args.block).train().requires_grad_(False)
         self.D = ProjectedDiscriminator(args.res, separable=args.d_block == "dsc").train().requires_grad_(False)
         self.G_ema = FastganGenerator(args.res, args.ngf, lite=not args.big, block=args.block).eval()
+        for net in (self.G, self.D, self.G_ema):
+            net.to(self.device)
         self.G_ema.load_state_dict(self.G.state_dict())
         self.G_ema.requires_grad_(False)
         self.batch = args.batch
-        self.bf16 = args.precision == "bf16"
+        self.autocast_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.precision]
+        if args.precision == "fp16" and self.device.type != "cuda":
+            raise SystemExit("pg_step.py: --precision fp16 needs --device cuda")
+        grad_scaler = torch.amp.GradScaler if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler  # < 2.3
+        self.scaler = (grad_scaler("cuda") if hasattr(torch.amp, "GradScaler") else grad_scaler()) if args.precision == "fp16" else None
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
         d_params = [p for n, p in self.D.named_parameters() if not n.startswith("feature_network.")]
         self.opt_d = torch.optim.Adam(d_params, lr=2e-4 * 16 / 17, betas=(0.0, 0.99 ** (16 / 17)), eps=1e-8)
-        self.reals = torch.rand(64, 3, args.res, args.res) * 2 - 1
+        self.reals = torch.rand(64, 3, args.res, args.res, device=self.device) * 2 - 1
         self.cur_nimg = 0
         self.params = {"G": count(self.G), "D_trainable": sum(p.numel() for p in d_params),
                        "D_frozen": count(self.D.feature_network)}
@@ -349,8 +361,12 @@ class Step:
         module.requires_grad_(True)
         if freeze is not None:
             freeze.requires_grad_(False)
-        loss_fn().backward()
+        self.backward(loss_fn())
         module.requires_grad_(False)
+        if self.scaler is not None:
+            self.scaler.step(opt)  # unscales; skips the step on inf/nan
+            self.scaler.update()
+            return
         params = [p for p in module.parameters() if p.grad is not None]
         if params:
             flat = torch.cat([p.grad.flatten() for p in params])
@@ -359,24 +375,28 @@ class Step:
                 p.grad = g.reshape(p.shape)
         opt.step()
 
+    def backward(self, loss):
+        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+
     def __call__(self):
-        idx = torch.randint(0, self.reals.size(0), (self.batch,))
+        idx = torch.randint(0, self.reals.size(0), (self.batch,), device=self.device)
         real = self.reals[idx]
 
         def autocast():
-            return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+            return torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.bfloat16,
+                                  enabled=self.autocast_dtype is not None)
 
         def g_loss():
-            z = torch.randn(self.batch, 256)
+            z = torch.randn(self.batch, 256, device=self.device)
             with autocast():
                 return (-self.D(self.G(z))).float().mean()
 
         def d_loss():
-            z = torch.randn(self.batch, 256)
+            z = torch.randn(self.batch, 256, device=self.device)
             with autocast():
                 fake_logits = self.D(self.G(z)).float()
             loss_fake = F.relu(1 + fake_logits).mean()
-            loss_fake.backward()
+            self.backward(loss_fake)
             with autocast():
                 real_logits = self.D(real.detach()).float()
             return F.relu(1 - real_logits).mean()
@@ -401,7 +421,9 @@ def main():
     ap.add_argument("--block", default="conv", choices=["conv", "dsc"], help="G's 3x3 convolutions")
     ap.add_argument("--d-block", default="conv", choices=["conv", "dsc"], help="D's down blocks")
     ap.add_argument("--big", action="store_true", help="cfg fastgan (big up blocks) instead of fastgan_lite")
-    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16: CPU autocast on the forwards")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
+                    help="bf16: autocast on the forwards; fp16: CUDA autocast with a gradient scaler")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iterations", type=int, default=5)
@@ -409,20 +431,30 @@ def main():
     ap.add_argument("--profile", action="store_true", help="print the top operators of one step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    # As the official training loop (and ganrig's [exec] allow_tf32 = false): no TF32 on CUDA.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(args.seed)
     step = Step(args)
+    cuda = step.device.type == "cuda"
     for _ in range(args.warmup):
         step()
+    if cuda:
+        torch.cuda.synchronize(step.device)  # peak memory: over the whole process, as `ganrig bench` reports it
     start = time.perf_counter()
     for _ in range(args.iterations):
         step()
+    if cuda:
+        torch.cuda.synchronize(step.device)
     seconds = (time.perf_counter() - start) / max(args.iterations, 1)
     if args.profile:
         with torch.autograd.profiler.profile() as prof:
             step()
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print("PEER " + json.dumps({"sec_per_iter": seconds, "peak_rss_mib": peak_mib, "batch": args.batch,
+    peak_cuda_mib = torch.cuda.max_memory_allocated(step.device) / 2**20 if cuda else 0.0
+    print("PEER " + json.dumps({"sec_per_iter": seconds, "peak_rss_mib": peak_mib, "peak_cuda_mib": peak_cuda_mib,
+                                "device": str(step.device), "batch": args.batch,
                                 "threads": torch.get_num_threads(), "precision": args.precision, "torch": torch.__version__,
                                 "settings": process_settings.of_this_process(), **step.params}),
           flush=True)

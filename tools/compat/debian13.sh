@@ -4,16 +4,17 @@
 # folder and is reused when present; the source is the working tree's tracked files, copied in.
 # Needs root (debootstrap, chroot, mount) and Debian's mirror. Far too long for CI.
 #
-#   tools/compat/debian13.sh [--build-only]     (log: stdout; stages timed)
+#   tools/compat/debian13.sh [--build-only | --root-only]     (log: stdout; stages timed)
 # --build-only: no test suite; instead a smoke run (validate the DCGAN and Projected GAN experiments, train the tiny
-# DCGAN in 1 process and in 2, resume) of the built binary.
+# DCGAN in 1 process and in 2, resume) of the built binary. --root-only: make the root and install its packages, no more.
 # Environment: GANRIG_DEBIAN13_ROOT (default: cache/compat/debian13), GANRIG_JOBS (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=${GANRIG_DEBIAN13_ROOT:-$PWD/cache/compat/debian13}
 jobs=${GANRIG_JOBS:-$(nproc)}
-tests=ON
+tests=ON root_only=0
 [ "${1:-}" = --build-only ] && tests=OFF
+[ "${1:-}" = --root-only ] && root_only=1
 mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 stage() { echo "== $(date -u +%T) $*"; }
@@ -42,11 +43,14 @@ if [ ! -e "$root/.ganrig-packages" ]; then
   touch "$root/.ganrig-packages"
 fi
 in_root "dpkg-query -W libtorch-dev python3-torch catch2 g++ cmake libfmt-dev"
+[ "$root_only" = 1 ] && exit 0
 
-stage "copying the working tree's tracked files to /src/ganrig (its build/ kept)"
+stage "copying the working tree's tracked files to /src/ganrig (its build/ kept), and cache/weights and cache/npm"
 mkdir -p "$root/src/ganrig"
 find "$root/src/ganrig" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 git ls-files -z | tar --null -T - -c | tar -x -C "$root/src/ganrig"
+# The pretrained weights and uPlot that tools/test.sh fetches here (the root has no npm).
+for d in weights npm; do [ -d "cache/$d" ] && mkdir -p "$root/src/ganrig/cache" && cp -r "cache/$d" "$root/src/ganrig/cache/"; done
 stage "configure and build (tests $tests, no OpenCV)"
 in_root "cd /src/ganrig && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGANRIG_WITH_OPENCV=OFF \
   -DGANRIG_BUILD_TESTS=$tests > /dev/null && cmake --build build -j$jobs"

@@ -76,6 +76,9 @@ Schema exec_schema() {
            "comparison; slow).")
       .one_of({"fp32", "bf16", "fp16", "fp64"});
   s.boolean("cudnn_benchmark", true, "Let cuDNN time its convolution algorithms once per shape (as the official code).");
+  s.boolean("allow_tf32", false,
+            "Let CUDA convolutions and matrix products round their inputs to TF32 (Ampere and later GPUs): faster, "
+            "less exact. Off, as the official training loop sets it (torch.backends.cudnn.allow_tf32 = False).");
   s.string("progress", "auto", "Progress output: a live line on a terminal, plain lines otherwise.")
       .one_of({"auto", "live", "lines"});
   s.string("backend", "auto",
@@ -92,7 +95,9 @@ Schema exec_schema() {
             "naming it (docs/distributed.md, \"Across machines\").")
       .range(2, 86400);
   s.component("sample_format", "image_sink", "png",
-              "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency).");
+              "How sample grids are written: \"png\" (OpenCV plugin) or \"ppm\" (built in, no dependency). A build "
+              "without OpenCV writes ppm when the key is not given.")
+      .or_when_not_built("ppm");
   s.boolean("report", true, "Rewrite RUN/report.html (curves, metrics, samples; docs/report.md) at every tick.");
   s.boolean("reference_kernels", false,
             "Run the frozen projector as the original code's plain op sequence (convolution, then BatchNorm, in "

@@ -83,17 +83,22 @@ fs::path RunLayout::resumed_config(std::int64_t nimg) const {
   return dir / fmt::format("config.resumed-{:09d}.toml", nimg);
 }
 
-fs::path latest_checkpoint(const fs::path& run_dir) {
+std::vector<fs::path> snapshots_newest_first(const fs::path& run_dir) {
   const fs::path folder = RunLayout{run_dir}.checkpoints();
-  if (!fs::is_directory(folder)) return {};
   std::vector<fs::path> found;
+  if (!fs::is_directory(folder)) return found;
   for (const auto& e : fs::directory_iterator(folder)) {
     const std::string name = e.path().filename().string();
-    // Complete checkpoints only: temporaries end in .tmp-<pid>.
+    // Complete checkpoints only: temporaries end in .tmp-<pid>, set-aside ones in .damaged.
     if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path());
   }
-  if (found.empty()) return {};
-  return *std::max_element(found.begin(), found.end());
+  std::sort(found.rbegin(), found.rend());  // names hold zero-padded image counts
+  return found;
+}
+
+fs::path latest_checkpoint(const fs::path& run_dir) {
+  const auto found = snapshots_newest_first(run_dir);
+  return found.empty() ? fs::path() : found.front();
 }
 
 std::string plugins_json(const Registry& registry) {

@@ -63,19 +63,28 @@ std::string Field::expectation() const {
   return text;
 }
 
+namespace {
+std::string path_kind_name(Field::PathKind kind) {
+  return kind == Field::PathKind::File ? "file" : kind == Field::PathKind::Folder ? "folder" : "file or folder";
+}
+}  // namespace
+
+std::string path_problem(const std::string& path, Field::PathKind kind) {
+  const std::string what = path_kind_name(kind);
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) return fmt::format("\"{}\" does not exist (expected a {})", path, what);
+  const bool folder = std::filesystem::is_directory(status);
+  if ((kind == Field::PathKind::File && folder) || (kind == Field::PathKind::Folder && !folder))
+    return fmt::format("\"{}\" is a {}, not a {}", path, folder ? "folder" : "file", what);
+  if (::access(path.c_str(), folder ? R_OK | X_OK : R_OK) != 0)
+    return fmt::format("\"{}\" cannot be read ({})", path, std::strerror(errno));
+  return {};
+}
+
 Field& Field::existing_path(PathKind kind) {
-  const std::string what = kind == PathKind::File ? "file" : kind == PathKind::Folder ? "folder" : "file or folder";
-  return checked_by("an existing, readable " + what, [kind, what](const std::string& value) -> std::string {
-    std::error_code error;
-    const auto status = std::filesystem::status(value, error);
-    if (!std::filesystem::exists(status)) return fmt::format("\"{}\" does not exist (expected a {})", value, what);
-    const bool folder = std::filesystem::is_directory(status);
-    if ((kind == PathKind::File && folder) || (kind == PathKind::Folder && !folder))
-      return fmt::format("\"{}\" is a {}, not a {}", value, folder ? "folder" : "file", what);
-    if (::access(value.c_str(), folder ? R_OK | X_OK : R_OK) != 0)
-      return fmt::format("\"{}\" cannot be read ({})", value, std::strerror(errno));
-    return {};
-  });
+  return checked_by("an existing, readable " + path_kind_name(kind),
+                    [kind](const std::string& value) { return path_problem(value, kind); });
 }
 
 std::string Field::default_text() const {

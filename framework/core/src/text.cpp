@@ -57,4 +57,10 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return match.empty() ? std::string() : " (did you mean '" + match + "'?)";
 }
 
+std::string first_line(const std::string& text) {
+  const auto start = text.find_first_not_of("\n ");
+  if (start == std::string::npos) return "";
+  return text.substr(start, text.find('\n', start) - start);
+}
+
 }  // namespace ganrig

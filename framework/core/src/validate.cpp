@@ -233,6 +233,13 @@ void validate_component_value(Context& c, const Field& f, toml::table& parent, c
   validate_in(c, path, entry.schema, fmt::format("{} '{}'", f.component_kind, name), true);
 }
 
+// A component default whose plugin this build lacks (png without OpenCV) gives way to its fallback.
+std::shared_ptr<toml::node> default_in_this_build(const Context& c, const Field& f) {
+  const bool missing = !f.fallback_when_not_built.empty() && f.default_value->is_string() &&
+                       !c.registry.find(f.component_kind, f.default_value->as_string()->get());
+  return missing ? std::make_shared<toml::value<std::string>>(f.fallback_when_not_built) : f.default_value;
+}
+
 void validate_in(Context& c, const std::string& path, const Schema& schema, const std::string& owner, bool typed) {
   toml::table* t = c.config.table_at(path);
   if (!t) throw Error("internal: no table at " + path);
@@ -256,7 +263,7 @@ void validate_in(Context& c, const std::string& path, const Schema& schema, cons
                                     table_label(path), f.key, f.expectation(), f.doc));
     if (!f.default_value) continue;
     const std::string key_path = join_path(path, f.key);
-    detail::put(*t, f.key, *f.default_value);
+    detail::put(*t, f.key, *default_in_this_build(c, f));
     detail::record_origins(c.config.origins, key_path, *f.default_value, Origin::default_of(owner));
     if (f.type == ValueType::Component) check_value(c, f, *t, key_path, path);
   }
@@ -297,9 +304,8 @@ void validate_experiment(Config& config, const Registry& registry) {
     for (auto&& [k, v] : *optim) {
       const std::string key(k.str());
       if ((key != "generator" && key != "discriminator") || !v.is_table())
-        throw ConfigError(fmt::format("{}: [optim] may only hold the tables [optim.generator] and "
-                                      "[optim.discriminator], got '{}'{}",
-                                      config.origin("optim." + key).location(), key,
+        throw ConfigError(fmt::format("{}: [optim] may only hold the tables [optim.generator] and [optim.discriminator], "
+                                      "got '{}'{}", config.origin("optim." + key).location(), key,
                                       did_you_mean(key, {"generator", "discriminator"})));
     }
   }
@@ -316,7 +322,6 @@ void validate_experiment(Config& config, const Registry& registry) {
     if (!config.table_at(path)) config.set(path, toml::table{}, Origin::derived("default"));
     validate_in(c, path, schema, "[" + path + "]", false);
   }
-
   for (const auto& kind : kinds) {
     toml::table* t = config.table_at(kind);
     const bool required = kind == "generator" || kind == "discriminator" || kind == "loss" || kind == "dataset";
@@ -337,7 +342,6 @@ void validate_experiment(Config& config, const Registry& registry) {
     const ComponentEntry& entry = registry.get(kind, type->as_string()->get(), config.origin(kind + ".type"));
     validate_in(c, kind, entry.schema, fmt::format("{} '{}'", kind, entry.name), true);
   }
-
   for (const auto& check : host_table_checks()) check(config, registry);
 
   detail::check_batch(config);

@@ -155,16 +155,8 @@ void read_checkpoint(const fs::path& file, CheckpointParts& parts) { Checkpoint(
 std::string read_checkpoint_config(const fs::path& file) { return Checkpoint(file, torch::kCPU).config_toml(); }
 
 fs::path newest_intact_checkpoint_read_only(const fs::path& run_dir, const std::function<void(const std::string&)>& warn) {
-  const fs::path folder = RunLayout{run_dir}.checkpoints();
-  std::vector<fs::path> snapshots;
-  if (fs::is_directory(folder))
-    for (const auto& e : fs::directory_iterator(folder)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("snapshot-", 0) == 0 && e.path().extension() == ".pt") snapshots.push_back(e.path());
-    }
-  std::sort(snapshots.rbegin(), snapshots.rend());  // newest first
   std::vector<std::string> damaged;
-  for (const auto& file : snapshots) {
+  for (const auto& file : snapshots_newest_first(run_dir)) {
     try {
       verify_checkpoint_file(file);
     } catch (const CheckpointError& e) {

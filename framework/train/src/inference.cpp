@@ -104,6 +104,11 @@ TrainedGenerator TrainedGenerator::load(const fs::path& target, const GeneratorL
   }
   state->generator->to(options.device);
   state->generator->eval();
+  // The run's TF32 choice ([exec] allow_tf32, off as in the official code): without TF32 a GPU's
+  // images match the CPU's to float rounding.
+  const toml::node* tf32 = state->experiment->config.table_at("exec")->get("allow_tf32");
+  at::globalContext().setAllowTF32CuDNN(tf32 && tf32->value_or(false));
+  at::globalContext().setAllowTF32CuBLAS(tf32 && tf32->value_or(false));
   state->device = options.device;
   state->checkpoint = checkpoint;
   state->weights = options.weights;

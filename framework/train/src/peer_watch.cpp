@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <regex>
 
+#include "ganrig/text.hpp"
+
 namespace ganrig {
 
 namespace {
@@ -15,12 +17,6 @@ namespace {
 const std::string kLost = "ganrig/lost";
 std::string beat_key(int rank) { return fmt::format("ganrig/beat/{}", rank); }
 std::string left_key(int rank) { return fmt::format("ganrig/left/{}", rank); }
-
-std::string first_line(const std::string& text) {
-  const auto start = text.find_first_not_of("\n ");
-  if (start == std::string::npos) return "";
-  return text.substr(start, text.find('\n', start) - start);
-}
 
 std::string text_of(const std::vector<std::uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
 

@@ -8,6 +8,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "ganrig/error.hpp"
+#include "ganrig/text.hpp"
 #include "c10d_compat.hpp"
 #include "network_address.hpp"
 
@@ -17,8 +18,6 @@ namespace {
 
 std::string member_key(int rank) { return fmt::format("ganrig/member/{}", rank); }
 std::string where(const WorldSpec& spec) { return fmt::format("{}:{}", spec.master_addr, spec.master_port); }
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 c10::intrusive_ptr<c10d::Store> connect(const WorldSpec& spec, bool serve, std::chrono::milliseconds timeout) {
   c10d::TCPStoreOptions options;

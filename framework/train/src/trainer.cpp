@@ -63,7 +63,7 @@ Loop::Loop(Experiment& experiment, const TrainOptions& options)
                                                        *checkpointer_, world_});
 }
 
-// Threads, device, precision and cuDNN autotuning from [exec].
+// Threads, device, precision, cuDNN autotuning and TF32 from [exec].
 void Loop::configure_runtime() {
   const ConfigView exec(*config_.table_at("exec"), "exec", &config_);
   const auto threads = exec.integer("threads");
@@ -73,6 +73,10 @@ void Loop::configure_runtime() {
   device_ = resolve_device(exec.string("device"), world_.local_rank());
   precision_ = Precision(exec.string("precision"), device_);  // fp64: build_models sets the default dtype
   at::globalContext().setBenchmarkCuDNN(exec.boolean("cudnn_benchmark"));
+  // LibTorch lets cuDNN convolutions round through TF32 on Ampere and later unless told not to; the
+  // official training loop tells it not to (and cuBLAS), "for numerical accuracy".
+  at::globalContext().setAllowTF32CuDNN(exec.boolean("allow_tf32"));
+  at::globalContext().setAllowTF32CuBLAS(exec.boolean("allow_tf32"));
 }
 
 void Loop::synchronize() const {

@@ -42,7 +42,9 @@ struct RunLayout {
   std::filesystem::path resumed_config(std::int64_t nimg) const;  // config.resumed-<nimg>.toml
 };
 
-// The newest complete checkpoint of a run folder (checkpoints/snapshot-*.pt), or empty.
+// The complete checkpoints of a run folder (checkpoints/snapshot-*.pt), newest first.
+std::vector<std::filesystem::path> snapshots_newest_first(const std::filesystem::path& run_dir);
+// The newest of them, or empty.
 std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
 
 // The part of a resolved config that defines the science: everything but [exec], as TOML text.

@@ -43,6 +43,9 @@ struct Field {
   std::vector<std::string> choices;           // allowed strings
   std::optional<std::size_t> length;          // exact array length
   std::string component_kind;                 // for ValueType::Component
+  // For a component whose default comes from an optional plugin (png: OpenCV): the built-in one used
+  // when that plugin is not in this build and the key was not given. Given explicitly, it is an error.
+  std::string fallback_when_not_built;
   // A cheap check of a non-empty string value at validate time (a path exists, a file's header
   // reads): empty when fine, else what is wrong ("does not exist"). Described by `check_doc`.
   std::function<std::string(const std::string&)> check;
@@ -60,11 +63,16 @@ struct Field {
   // The value (when not empty) names an existing, readable file, folder, or either.
   enum class PathKind { File, Folder, FileOrFolder };
   Field& existing_path(PathKind kind);
+  Field& or_when_not_built(std::string builtin) { fallback_when_not_built = std::move(builtin); return *this; }
 
   // Human-readable description of what is expected: "integer in [1, 4096]".
   std::string expectation() const;
   std::string default_text() const;  // inline TOML of the default, or "required"
 };
+
+// What is wrong with `path` as an existing, readable file/folder (empty when nothing is): the check
+// behind Field::existing_path, for plugins that check more than the path.
+std::string path_problem(const std::string& path, Field::PathKind kind);
 
 class Schema {
  public:
