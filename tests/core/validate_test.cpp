@@ -169,3 +169,24 @@ TEST_CASE("a 20 MB value is quoted by its start and length", "[validate]") {
     CHECK(std::string(e.what()).size() < 2000);
   }
 }
+
+TEST_CASE("a component default whose plugin is not built gives way to its fallback; given, it is an error", "[validate]") {
+  Registry core_only;  // a build without OpenCV: no png sink, the built-in ppm one
+  auto type_of = [](const Config& c) {  // a component with keys is spelled out as a table
+    const toml::node* n = c.table_at("exec")->get("sink");
+    return n->is_table() ? n->as_table()->get("type")->value_or(std::string()) : n->value_or(std::string());
+  };
+  register_core_components(core_only);
+  Schema schema;
+  schema.component("sink", "image_sink", "png", "sample grids").or_when_not_built("ppm");
+  Config absent = test::config_from_text("[exec]\n", "exp.toml");
+  validate_table(absent, "exec", schema, core_only, "[exec]", false);
+  CHECK(type_of(absent) == "ppm");
+  CHECK(absent.origin("exec.sink").kind == Origin::Kind::Default);
+  Config with_plugin = test::config_from_text("[exec]\n", "exp.toml");
+  validate_table(with_plugin, "exec", schema, test::plugin_registry(), "[exec]", false);
+  CHECK(type_of(with_plugin) == "png");
+  Config given = test::config_from_text("[exec]\nsink = \"png\"\n", "exp.toml");
+  REQUIRE_THROWS_WITH(validate_table(given, "exec", schema, core_only, "[exec]", false),
+                      contains("exp.toml:2:1: unknown image_sink 'png'"));
+}
