@@ -14,6 +14,7 @@ for p in libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev libboost
   dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" ||
     { echo "pack: Debian package $p is not installed (tools/setup.sh --tests installs it)" >&2; exit 1; }
 done
+[ -e /usr/include/catch2/catch.hpp ] || { echo "pack: no Catch2 v2 single header (/usr/include/catch2/catch.hpp): make the kit on Debian 12" >&2; exit 1; }
 rm -rf "$out" && mkdir -p "$out/include" "$out/cmake" "$out/data/fashion-mnist"
 
 # Whole folders of the small libraries (fmt header-only needs format-inl.h, which the system's
