@@ -5,7 +5,9 @@
 # a small tmpfs; skipped where that is not allowed. Usage: disk_full.sh GANRIG SOURCE_DIR
 set -u
 if [ -z "${GANRIG_IN_NAMESPACE:-}" ]; then
-  GANRIG_IN_NAMESPACE=1 exec unshare -rm "$0" "$@" 2>/dev/null || { echo "SKIP: cannot make a mount namespace here"; exit 77; }
+  # Probe first: once exec'd, unshare's own failure (a chroot, no user namespaces) is the test's exit.
+  unshare -rm true 2>/dev/null || { echo "SKIP: cannot make a mount namespace here"; exit 77; }
+  GANRIG_IN_NAMESPACE=1 exec unshare -rm "$0" "$@"
 fi
 G=$1 SRC=$2 R=$(pwd)/runs-full
 rm -rf "$R"; mkdir -p "$R"

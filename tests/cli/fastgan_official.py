@@ -155,10 +155,10 @@ def check(args):
     with open(f'{args.dir}/exported.pt.json') as f:
         sidecar = json.load(f)
     G = Generator(**sidecar['constructor']['kwargs'])  # the exporter's constructor settings
-    G.load_state_dict(torch.load(f'{args.dir}/exported.pt'), strict=True)
+    G.load_state_dict(torch.load(f'{args.dir}/exported.pt', weights_only=True), strict=True)
     G.eval()
-    original = torch.load(f'{args.dir}/official.pt')
-    exported = torch.load(f'{args.dir}/exported.pt')
+    original = torch.load(f'{args.dir}/official.pt', weights_only=True)
+    exported = torch.load(f'{args.dir}/exported.pt', weights_only=True)
     # Below 256 the official constructor builds stages its forward never uses (feat_256, se_256 at
     # 128); ganrig has no such tensors and exports zero placeholders for them.
     resolution = sidecar['constructor']['kwargs']['img_resolution']

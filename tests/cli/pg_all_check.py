@@ -21,7 +21,7 @@ def load(path, code):
     from pg_modules.networks_fastgan import Generator
     with open(path + ".json") as f:
         sidecar = json.load(f)
-    nets = torch.load(path)
+    nets = torch.load(path, weights_only=True)  # as torch >= 2.6 loads by default
     G = Generator(**sidecar["constructor"]["kwargs"])
     D = ProjectedDiscriminator(**sidecar["discriminator_constructor"]["kwargs"])
     G.load_state_dict(nets["G"], strict=True)
@@ -32,7 +32,7 @@ def load(path, code):
 
 
 def same(a, b):
-    a, b = torch.load(a), torch.load(b)
+    a, b = torch.load(a, weights_only=True), torch.load(b, weights_only=True)
     differ = [f"{net}.{k}" for net in a for k in a[net]
               if k not in b[net] or a[net][k].dtype != b[net][k].dtype or not torch.equal(a[net][k], b[net][k])]
     extra = [f"{net}.{k}" for net in b for k in b[net] if k not in a.get(net, {})]

@@ -23,7 +23,8 @@ stage() { echo "== $(date -u +%T) $*"; }
 # npm are left out (their tests report Skipped).
 packages=(build-essential cmake pkg-config git libtorch-dev libgloo-dev libopenblas0-pthread libjemalloc-dev
   libboost-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
-  dataset-fashion-mnist catch2 python3-torch python3-numpy python3-scipy python3-pil)
+  dataset-fashion-mnist catch2 python3-torch python3-numpy python3-scipy python3-pil
+  libopencv-dev libzip-dev librsvg2-bin)
 
 if [ ! -e "$root/.ganrig-packages" ]; then
   command -v debootstrap > /dev/null || apt-get install -y -q debootstrap
@@ -37,10 +38,10 @@ mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 trap 'umount "$root/proc" 2> /dev/null || true' EXIT
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 bash -c "$1"; }
-if [ ! -e "$root/.ganrig-packages" ]; then
+if [ "$(cat "$root/.ganrig-packages" 2> /dev/null)" != "${packages[*]}" ]; then
   stage "installing ${packages[*]}"
   in_root "apt-get update -q && apt-get install -y -q --no-install-recommends ${packages[*]}"
-  touch "$root/.ganrig-packages"
+  echo "${packages[*]}" > "$root/.ganrig-packages"
 fi
 in_root "dpkg-query -W libtorch-dev python3-torch catch2 g++ cmake libfmt-dev"
 [ "$root_only" = 1 ] && exit 0
@@ -51,8 +52,8 @@ find "$root/src/ganrig" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 git ls-files -z | tar --null -T - -c | tar -x -C "$root/src/ganrig"
 # The pretrained weights and uPlot that tools/test.sh fetches here (the root has no npm).
 for d in weights npm; do [ -d "cache/$d" ] && mkdir -p "$root/src/ganrig/cache" && cp -r "cache/$d" "$root/src/ganrig/cache/"; done
-stage "configure and build (tests $tests, no OpenCV)"
-in_root "cd /src/ganrig && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGANRIG_WITH_OPENCV=OFF \
+stage "configure and build (tests $tests, OpenCV as tools/setup.sh)"
+in_root "cd /src/ganrig && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGANRIG_WITH_OPENCV=ON \
   -DGANRIG_BUILD_TESTS=$tests > /dev/null && cmake --build build -j$jobs"
 if [ "$tests" = OFF ]; then
   stage "smoke run of the built binary"

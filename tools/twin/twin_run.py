@@ -84,7 +84,7 @@ def run(cmd):
 def export_all(args, target, out):
     run([args.ganrig, "export", target, "--format", "pg", "--what", "all", "--out", out, "--force"])
     with open(out + ".json") as f:
-        return torch.load(out), json.load(f)
+        return torch.load(out, weights_only=True), json.load(f)
 
 
 class Capture:

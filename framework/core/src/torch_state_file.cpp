@@ -1,11 +1,14 @@
 // State-dict files in the format of Python's torch.save (a zip of data.pkl and one record per
-// storage). Writing uses LibTorch's pickle_save. Reading has its own small unpickler because
+// storage). Writing pickles as LibTorch's pickle_save does, but without its type tags (see
+// pickle_plain). Reading has its own small unpickler because
 // LibTorch 1.13's turns collections.OrderedDict, the type of every nn.Module.state_dict(), into
 // None: it reads the opcodes torch.save emits (protocols 2 to 4), rebuilds tensors from their
 // storages and keeps nothing else.
 #include "ganrig/torch_state_file.hpp"
 
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <fmt/format.h>
 
 #include <cstring>
@@ -266,11 +269,32 @@ std::map<std::string, std::map<std::string, torch::Tensor>> read_state_dicts_fil
   });
 }
 
+namespace {
+// torch::pickle_save wraps every dict in torch.jit._pickle.restore_type_tag, which Python's
+// torch.load refuses from 2.6 on (weights_only=True by default: "Unsupported global"), so that
+// `G.load_state_dict(torch.load(file))` would fail there. Plain dicts of tensors load everywhere.
+std::string pickle_plain(const c10::IValue& value) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler([&](const char* bytes, std::size_t n) { pickle.insert(pickle.end(), bytes, bytes + n); },
+                              nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(value);
+  pickler.stop();
+  std::string file;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, std::size_t n) -> std::size_t {
+    file.append(static_cast<const char*>(bytes), n);
+    return n;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return file;
+}
+}  // namespace
+
 void write_state_dict_file(const fs::path& file, const std::vector<std::pair<std::string, torch::Tensor>>& state) {
   c10::Dict<std::string, torch::Tensor> dict;  // keeps insertion order, as a state_dict does
   for (const auto& [name, tensor] : state) dict.insert(name, tensor.detach().to(torch::kCPU).contiguous());
-  const std::vector<char> bytes = torch::pickle_save(dict);
-  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
+  write_file_atomic(file, pickle_plain(dict));
 }
 
 void write_state_dicts_file(
@@ -282,8 +306,7 @@ void write_state_dicts_file(
     for (const auto& [name, tensor] : state) inner.insert(name, tensor.detach().to(torch::kCPU).contiguous());
     outer.insert(key, inner);
   }
-  const std::vector<char> bytes = torch::pickle_save(outer);
-  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
+  write_file_atomic(file, pickle_plain(outer));
 }
 
 }  // namespace ganrig
