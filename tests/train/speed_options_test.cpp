@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ganrig/autocast_compat.hpp"
 #include "ganrig/cpu_runtime.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/train/precision.hpp"
@@ -27,7 +28,7 @@ TEST_CASE("precision: fp16 needs CUDA, unknown names are refused, bf16 autocasts
     Precision::ForwardGuard guard(bf16);
     CHECK(torch::conv2d(x, w).scalar_type() == torch::kBFloat16);
   }
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(autocast::enabled(/*cuda=*/false));
   CHECK(torch::conv2d(x, w).scalar_type() == torch::kFloat);
   {
     Precision::ForwardGuard guard(Precision("fp32", torch::kCPU));  // nothing

@@ -2,7 +2,7 @@
 
 #include "ganrig/relu6.hpp"
 
-#include <ATen/autocast_mode.h>
+#include "ganrig/autocast_compat.hpp"
 
 #include <cmath>
 
@@ -43,9 +43,8 @@ void FrozenConvBNImpl::refresh_folded() {
 
 std::pair<torch::Tensor, torch::Tensor> FrozenConvBNImpl::folded_for_autocast() {
   const bool cpu = folded_weight_.device().is_cpu();
-  const bool on = cpu ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
-  if (!on) return {folded_weight_, folded_bias_};
-  const auto dtype = cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+  if (!autocast::enabled(!cpu)) return {folded_weight_, folded_bias_};
+  const auto dtype = autocast::dtype(!cpu);
   if (!lowp_weight_.defined() || lowp_weight_.scalar_type() != dtype) {
     torch::NoGradGuard no_grad;
     lowp_weight_ = folded_weight_.to(dtype);

@@ -1,8 +1,8 @@
 #include "ganrig/train/precision.hpp"
 
-#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 
+#include "ganrig/autocast_compat.hpp"
 #include "ganrig/error.hpp"
 
 namespace ganrig {
@@ -36,17 +36,9 @@ Precision::ForwardGuard::ForwardGuard(const Precision& p) {
   if (!p.autocast()) return;
   active_ = true;
   cuda_ = p.device_.is_cuda();
-  if (cuda_) {
-    was_enabled_ = at::autocast::is_enabled();
-    was_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(p.dtype_);
-    at::autocast::set_enabled(true);
-  } else {
-    was_enabled_ = at::autocast::is_cpu_enabled();
-    was_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(p.dtype_);
-    at::autocast::set_cpu_enabled(true);
-  }
+  was_enabled_ = autocast::enabled(cuda_);
+  was_dtype_ = autocast::dtype(cuda_);
+  autocast::set(cuda_, true, p.dtype_);
   at::autocast::increment_nesting();
 }
 
@@ -54,13 +46,7 @@ Precision::ForwardGuard::~ForwardGuard() {
   if (!active_) return;
   // As torch.autocast's __exit__: the cast-weight cache lives for the outermost region only.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(was_enabled_);
-    at::autocast::set_autocast_gpu_dtype(was_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::set_autocast_cpu_dtype(was_dtype_);
-  }
+  autocast::set(cuda_, was_enabled_, was_dtype_);
 }
 
 torch::Tensor Precision::scale(const torch::Tensor& loss) const {
