@@ -47,9 +47,19 @@ in_root "dpkg-query -W libtorch-dev python3-torch catch2 g++ cmake libfmt-dev"
 [ "$root_only" = 1 ] && exit 0
 
 stage "copying the working tree's tracked files to /src/ganrig (its build/ kept), and cache/weights and cache/npm"
-mkdir -p "$root/src/ganrig"
-find "$root/src/ganrig" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
-git ls-files -z | tar --null -T - -c | tar -x -C "$root/src/ganrig"
+# Only files whose content changed are written (with the time of the copy): tar keeps the working
+# tree's times, older than objects the kept build made since, and make would skip those sources.
+incoming=$root/src/.ganrig-incoming
+rm -rf "$incoming" && mkdir -p "$incoming" "$root/src/ganrig"
+git ls-files -z | tar --null -T - -c | tar -x -C "$incoming"
+(cd "$root/src/ganrig" && find . -path ./build -prune -o -path ./cache -prune -o -type f -print) | while read -r f; do
+  [ -e "$incoming/$f" ] || rm -f "$root/src/ganrig/$f"
+done
+(cd "$incoming" && find . -type f -print) | while read -r f; do
+  cmp -s "$incoming/$f" "$root/src/ganrig/$f" ||
+    { mkdir -p "$(dirname "$root/src/ganrig/$f")" && cp "$incoming/$f" "$root/src/ganrig/$f"; }
+done
+rm -rf "$incoming"
 # The pretrained weights and uPlot that tools/test.sh fetches here (the root has no npm).
 for d in weights npm; do [ -d "cache/$d" ] && mkdir -p "$root/src/ganrig/cache" && cp -r "cache/$d" "$root/src/ganrig/cache/"; done
 stage "configure and build (tests $tests, OpenCV as tools/setup.sh)"

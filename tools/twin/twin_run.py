@@ -150,6 +150,10 @@ def official_run(args, official, record, start, sidecar, state_of):
 
     class RecordingAdam(torch.optim.Adam):
         def __init__(self, *a, **k):
+            # The official train.py gives betas=[0, 0.99]; torch >= 2.6's Adam refuses an int beta
+            # ("betas must be either both floats or both Tensors"). Same values, as floats.
+            if "betas" in k:
+                k["betas"] = tuple(float(b) for b in k["betas"])
             super().__init__(*a, **k)
             capture.optimizers.append(self)
 
