@@ -61,7 +61,7 @@ class FashionMnist : public ganrig::InMemoryDataset {
     const fs::path root = cfg.string("path");
     const std::string split = cfg.string("split");
     if (ganrig::DryRun::active()) {
-      if (!fs::exists(root / "train-images-idx3-ubyte.gz"))
+      if (!fs::exists(root / (split == "test" ? "t10k-images-idx3-ubyte.gz" : "train-images-idx3-ubyte.gz")))
         ganrig::DryRun::note_missing(fmt::format("{}Fashion-MNIST in {}: apt-get install dataset-fashion-mnist",
                                                  cfg.where("path"), root.string()));
       hold_shape(cfg.integer("channels"), cfg.integer("resolution"), "fashion_mnist");

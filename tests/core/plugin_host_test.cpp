@@ -27,7 +27,7 @@ TEST_CASE("the build's plugins load and register their components", "[plugin_hos
   load_plugins(plugin_files({build_plugin_dir()}, false), r);
 }
 
-TEST_CASE("plugin files are found in sorted order; a missing place is an error", "[plugin_host]") {
+TEST_CASE("plugin files are found in sorted order, and a missing place is an error", "[plugin_host]") {
   const auto files = plugin_files({build_plugin_dir()}, false);
   REQUIRE(files.size() >= 4);
   CHECK(std::is_sorted(files.begin(), files.end()));

@@ -170,7 +170,7 @@ TEST_CASE("a 20 MB value is quoted by its start and length", "[validate]") {
   }
 }
 
-TEST_CASE("a component default whose plugin is not built gives way to its fallback; given, it is an error", "[validate]") {
+TEST_CASE("a component default whose plugin is not built gives way to its fallback, and given it is an error", "[validate]") {
   Registry core_only;  // a build without OpenCV: no png sink, the built-in ppm one
   auto type_of = [](const Config& c) {  // a component with keys is spelled out as a table
     const toml::node* n = c.table_at("exec")->get("sink");

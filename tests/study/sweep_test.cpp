@@ -22,7 +22,7 @@ TEST_CASE("a grid sweep expands every combination once per seed, with names from
   CHECK(s.runs[7].seed == 1);
 }
 
-TEST_CASE("a zip sweep pairs the i-th values; repeated keys' last parts use the full key", "[study]") {
+TEST_CASE("a zip sweep pairs the i-th values, and repeated keys' last parts use the full key", "[study]") {
   const auto s = study::read_sweep(test::fixture("study/sweeps/zip.toml"));
   REQUIRE(s.runs.size() == 3);
   CHECK(s.runs[1].desc == "generator.block-dsc_discriminator.block-conv");

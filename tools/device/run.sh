@@ -86,7 +86,7 @@ if [ "$cpu" = 0 ]; then
   nccl=$("$python" -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "include"))' 2> /dev/null) &&
     [ -e "$nccl/nccl.h" ] && cmake_args+=(-DGANRIG_NCCL_INCLUDE_DIR="$nccl")
 fi
-if [ ! -e /usr/include/zlib.h ]; then
+if [ ! -s /usr/include/zlib.h ]; then  # missing (or hidden, empty)
   libz=$(ldconfig -p 2> /dev/null | awk '/libz\.so\.1 .*x86-64/ { print $NF; exit }')
   [ -n "$libz" ] && cmake_args+=(-DZLIB_INCLUDE_DIR="$kit/include" -DZLIB_LIBRARY="$libz")
 fi
