@@ -46,6 +46,7 @@ fi
 in_root "dpkg-query -W libtorch-dev python3-torch catch2 g++ cmake libfmt-dev"
 [ "$root_only" = 1 ] && exit 0
 
+echo "source: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', with uncommitted changes')"
 stage "copying the working tree's tracked files to /src/ganrig (its build/ kept), and cache/weights and cache/npm"
 # Only files whose content changed are written (with the time of the copy): tar keeps the working
 # tree's times, older than objects the kept build made since, and make would skip those sources.
