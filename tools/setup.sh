@@ -41,7 +41,7 @@ command -v npm >/dev/null 2>&1 || packages+=(npm)
 # python3-torch: the PyTorch-eager peer of the speed benchmark (tools/bench/), checked by a test.
 [ "$tests" = ON ] && packages+=(catch2 python3-torch clang libclang-rt-14-dev)  # clang: the libFuzzer target (tools/fuzz.sh)
 # scipy, requests, psutil, pil, dill, click: what the official Projected GAN code imports (tools/twin/).
-[ "$tests" = ON ] && packages+=(python3-scipy python3-requests python3-psutil python3-pil python3-dill python3-click)
+[ "$tests" = ON ] && packages+=(python3-scipy python3-requests python3-psutil python3-pil python3-dill python3-click python3-tqdm)
 # chromium: the report page's browser test (headless).
 [ "$tests" = ON ] && packages+=(chromium)
 

@@ -23,7 +23,7 @@ stage() { echo "== $(date -u +%T) $*"; }
 # npm are left out (their tests report Skipped).
 packages=(build-essential cmake pkg-config git libtorch-dev libgloo-dev libopenblas0-pthread libjemalloc-dev
   libboost-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
-  dataset-fashion-mnist catch2 python3-torch python3-numpy python3-scipy python3-pil
+  dataset-fashion-mnist catch2 python3-torch python3-numpy python3-scipy python3-pil python3-tqdm
   libopencv-dev libzip-dev librsvg2-bin)
 
 if [ ! -e "$root/.ganrig-packages" ]; then
