@@ -346,8 +346,9 @@ class Step:
         self.autocast_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.precision]
         if args.precision == "fp16" and self.device.type != "cuda":
             raise SystemExit("pg_step.py: --precision fp16 needs --device cuda")
-        grad_scaler = torch.amp.GradScaler if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler  # < 2.3
-        self.scaler = (grad_scaler("cuda") if hasattr(torch.amp, "GradScaler") else grad_scaler()) if args.precision == "fp16" else None
+        self.scaler = None
+        if args.precision == "fp16":  # torch.amp.GradScaler from 2.3, torch.cuda.amp's before
+            self.scaler = torch.amp.GradScaler("cuda") if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.0, 0.99), eps=1e-8)
         d_params = [p for n, p in self.D.named_parameters() if not n.startswith("feature_network.")]
         self.opt_d = torch.optim.Adam(d_params, lr=2e-4 * 16 / 17, betas=(0.0, 0.99 ** (16 / 17)), eps=1e-8)

@@ -106,9 +106,10 @@ TrainedGenerator TrainedGenerator::load(const fs::path& target, const GeneratorL
   state->generator->eval();
   // The run's TF32 choice ([exec] allow_tf32, off as in the official code): without TF32 a GPU's
   // images match the CPU's to float rounding.
-  const toml::node* tf32 = state->experiment->config.table_at("exec")->get("allow_tf32");
-  at::globalContext().setAllowTF32CuDNN(tf32 && tf32->value_or(false));
-  at::globalContext().setAllowTF32CuBLAS(tf32 && tf32->value_or(false));
+  const toml::node* tf32_key = state->experiment->config.table_at("exec")->get("allow_tf32");
+  const bool tf32 = tf32_key && tf32_key->value_or(false);
+  at::globalContext().setAllowTF32CuDNN(tf32);
+  at::globalContext().setAllowTF32CuBLAS(tf32);
   state->device = options.device;
   state->checkpoint = checkpoint;
   state->weights = options.weights;
