@@ -41,6 +41,11 @@ class Synthetic : public InMemoryDataset {
     const auto r = v.integer("resolution");
     hold(torch::randint(0, 256, {v.integer("count"), v.integer("channels"), r, r}, gen, torch::kUInt8), true,
          "synthetic");
+    const std::int64_t classes = v.integer("classes");
+    if (classes == 0) return;
+    std::vector<std::string> names;
+    for (std::int64_t k = 0; k < classes; ++k) names.push_back(fmt::format("class{}", k));
+    hold_labels(torch::arange(v.integer("count")).remainder(classes), names);  // image i has class i % classes
   }
 };
 
@@ -49,11 +54,11 @@ class Exploding : public Loss {
  public:
   explicit Exploding(std::int64_t after) : after_(after) {}
   torch::Tensor generator_loss(const LossInputs& in) override {
-    return maybe_nan(-in.discriminator.forward(in.generator.forward(in.z)).mean());
+    return maybe_nan(-in.judge_fakes(in.fakes()).mean());
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
-    const auto real = in.discriminator.forward(in.real);
-    const auto fake = in.discriminator.forward(in.generator.forward(in.z).detach());
+    const auto real = in.judge_reals(in.real);
+    const auto fake = in.judge_fakes(in.fakes().detach());
     return maybe_nan(torch::relu(1 - real).mean() + torch::relu(1 + fake).mean());
   }
 
@@ -95,6 +100,7 @@ void add_test_components(Registry& registry) {
   synthetic.integer("count", 32, "images").at_least(1);
   synthetic.integer("resolution", 16, "size").at_least(4);
   synthetic.integer("channels", 3, "channels").range(1, 3);
+  synthetic.integer("classes", 0, "labels i % classes (0: unlabelled)").at_least(0);
   registry.add<Dataset>("synthetic", "random images for tests", synthetic,
                         [](const ConfigView& v, BuildContext&) { return std::make_shared<Synthetic>(v); });
   Schema exploding;

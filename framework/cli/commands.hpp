@@ -102,6 +102,7 @@ struct GenerateCommand {
   std::string video = "mp4";     // a video_sink for --interp (mp4: OpenCV plugin), or "none"
   double fps = 30;
   bool raw = false;              // also images.npy: the generator's float output [N, C, R, R]
+  std::string class_name;        // a conditional generator's class (name or index) for every image
   std::string command_line;
   CommonOptions common;
 };

@@ -19,6 +19,7 @@
 #include "ganrig/sha256.hpp"
 #include "ganrig/torch_state_file.hpp"
 #include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/data_feed.hpp"
 #include "ganrig/train/networks.hpp"
 #include "ganrig/train/experiment.hpp"
 
@@ -55,7 +56,7 @@ Models checkpoint_networks(const TrainedGenerator& g) {
   Models models;
   {
     DryRun no_data_no_weights;
-    models = build_models(g.experiment());
+    models = build_models(g.experiment(), g.class_names().empty() ? nullptr : &g.class_names());
   }
   CheckpointParts parts;
   parts.generator = models.generator.get();
@@ -98,6 +99,7 @@ int export_all(const ExportCommand& command, const TrainedGenerator& g, const We
       {"checkpoint", g.checkpoint().string()},
       {"checkpoint_sha256", g.checkpoint_sha256()},
       {"nimg", g.nimg()},
+      {"class_names", g.class_names()},
       {"usage", "nets = torch.load(path); G.load_state_dict(nets['G']); G_ema.load_state_dict(nets['G_ema']); "
                 "D.load_state_dict(nets['D'])"}};
   write_file_atomic(sidecar_of(command.out), record.dump(2) + "\n");
@@ -136,6 +138,7 @@ int export_generator(const ExportCommand& command) {
                                  {"checkpoint", g.checkpoint().string()},
                                  {"checkpoint_sha256", g.checkpoint_sha256()},
                                  {"nimg", g.nimg()},
+                                 {"class_names", g.class_names()},
                                  {"latents", "np.random.RandomState(seed).randn(1, latent_dim), as ganrig generate"}};
   const fs::path sidecar = sidecar_of(command.out);
   write_file_atomic(sidecar, record.dump(2) + "\n");
@@ -185,6 +188,7 @@ int import_generator(const ImportCommand& command) {
   refuse_existing(command.out, command.force);
   parts.config_toml = to_toml(experiment->config, false);
   parts.state["cur_nimg"] = torch::zeros({}, torch::kInt64);
+  save_class_names(parts.state, models.dataset->class_names());  // a conditional generator's classes, for generate
   write_checkpoint(command.out, parts);
   std::cout << fmt::format("{} of {} ({} names) imported as {} of {} in {}; next: ganrig generate {} --seeds 0-15, "
                            "or train on: ganrig train {} --resume {}\n",

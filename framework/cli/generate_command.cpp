@@ -1,7 +1,8 @@
 // ganrig generate RUN_OR_CHECKPOINT: images from a trained generator, one per seed or one grid,
 // or the frames of a walk between seeds' latents; latents as gen_images.py draws them
 // (np.random.RandomState(seed).randn(1, z_dim)) or from a .npy file; a JSON sidecar records
-// what made them (checkpoint sha256, kimg, weights, seeds).
+// what made them (checkpoint sha256, kimg, weights, seeds, classes). A conditional generator
+// makes every image of one class (--class), or a grid with one row per class.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -80,6 +81,15 @@ torch::Tensor walk(const torch::Tensor& keys, std::int64_t frames, bool slerp, b
   return torch::stack(rows).to(torch::kFloat32);
 }
 
+// The class name of each image (null for an unconditional generator).
+nlohmann::json class_record(const TrainedGenerator& g, const torch::Tensor& labels) {
+  if (!labels.defined()) return nullptr;
+  nlohmann::json names = nlohmann::json::array();
+  for (std::int64_t i = 0; i < labels.size(0); ++i)
+    names.push_back(g.class_names().at(static_cast<std::size_t>(labels[i].item<std::int64_t>())));
+  return names;
+}
+
 torch::Tensor to_uint8(const torch::Tensor& image) {
   return image.mul(127.5).add(128).clamp(0, 255).to(torch::kUInt8).to(torch::kCPU).contiguous();
 }
@@ -112,6 +122,34 @@ void write_video(const TrainedGenerator& g, const GenerateCommand& command, cons
   files.push_back(sink->write(out / "video", to_uint8(frames), command.fps).filename().string());
 }
 
+// --grid ROWSxCOLS as {rows, cols} for `count` latents; {0, 0} without --grid.
+std::pair<std::int64_t, std::int64_t> grid_shape(const std::string& grid, std::int64_t count) {
+  if (grid.empty()) return {0, 0};
+  std::smatch m;
+  if (!std::regex_match(grid, m, std::regex(R"(([0-9]{1,4})x([0-9]{1,4}))")))
+    throw Error(fmt::format("--grid '{}': expected ROWSxCOLUMNS, e.g. 8x8", grid));
+  const std::int64_t rows = std::stoll(m[1]), cols = std::stoll(m[2]);
+  if (rows * cols != count) throw Error(fmt::format("--grid {}: {} cells for {} latents", grid, rows * cols, count));
+  return {rows, cols};
+}
+
+// The class of each latent for a conditional generator: --class for all, or with --grid row r
+// of class r (cycling through the classes); undefined for an unconditional one.
+torch::Tensor class_labels(const TrainedGenerator& g, const GenerateCommand& command, std::int64_t count,
+                           std::int64_t rows, std::int64_t cols) {
+  if (!command.class_name.empty()) return torch::full({count}, g.class_index(command.class_name), torch::kLong);
+  const auto classes = static_cast<std::int64_t>(g.class_names().size());
+  if (classes == 0) return {};
+  if (rows == 0) {
+    std::vector<std::string> listed;
+    for (std::size_t k = 0; k < g.class_names().size(); ++k) listed.push_back(fmt::format("{} = \"{}\"", k, g.class_names()[k]));
+    throw Error(fmt::format("this generator is conditional: choose a class with --class NAME|INDEX ({}), or use --grid "
+                            "ROWSxCOLS for one row per class",
+                            fmt::join(listed, ", ")));
+  }
+  return torch::arange(rows).remainder(classes).repeat_interleave(cols);
+}
+
 }  // namespace
 
 int generate(const GenerateCommand& command) {
@@ -138,17 +176,9 @@ int generate(const GenerateCommand& command) {
     z = walk(z, command.frames, command.slerp, command.loop);
     what = command.slerp ? "slerp" : "lerp";
   }
-  std::int64_t rows = 0, cols = 0;
-  if (!command.grid.empty()) {
-    std::smatch m;
-    if (!std::regex_match(command.grid, m, std::regex(R"(([0-9]{1,4})x([0-9]{1,4}))")))
-      throw Error(fmt::format("--grid '{}': expected ROWSxCOLUMNS, e.g. 8x8", command.grid));
-    rows = std::stoll(m[1]);
-    cols = std::stoll(m[2]);
-    if (rows * cols != z.size(0))
-      throw Error(fmt::format("--grid {}: {} cells for {} latents", command.grid, rows * cols, z.size(0)));
-    what = "grid";
-  }
+  const auto [rows, cols] = grid_shape(command.grid, z.size(0));
+  if (rows) what = "grid";
+  const torch::Tensor labels = class_labels(g, command, z.size(0), rows, cols);
   const fs::path out = command.out.empty() ? default_out(g, command.target, what) : fs::path(command.out);
   prepare_out(out, command.force);
 
@@ -158,7 +188,10 @@ int generate(const GenerateCommand& command) {
   std::vector<std::string> files;
   const bool video = !command.interp.empty() && command.video != "none";
   for (std::int64_t first = 0; first < z.size(0); first += command.batch) {
-    const torch::Tensor batch = g.generate(z.narrow(0, first, std::min(command.batch, z.size(0) - first))).to(torch::kCPU);
+    const std::int64_t size = std::min(command.batch, z.size(0) - first);
+    const torch::Tensor batch =
+        g.generate(z.narrow(0, first, size), labels.defined() ? labels.narrow(0, first, size) : torch::Tensor())
+            .to(torch::kCPU);
     for (std::int64_t i = 0; i < batch.size(0); ++i) {
       if (rows || video || command.raw) images.push_back(batch[i]);
       if (rows) continue;
@@ -185,6 +218,7 @@ int generate(const GenerateCommand& command) {
       {"latents", command.z_file.empty() ? "numpy RandomState(seed).randn(1, z_dim), as float32" : "from z_file"},
       {"interpolation", command.interp.empty() ? nlohmann::json() : nlohmann::json{{"frames_per_segment", command.frames}, {"slerp", command.slerp}, {"loop", command.loop}}},
       {"grid", command.grid},                   {"files", files},
+      {"classes", class_record(g, labels)},
       {"video_fps", video ? nlohmann::json(command.fps) : nlohmann::json()},
       {"command_line", command.command_line}};
   write_file_atomic(out / "generate.json", record.dump(2) + "\n");

@@ -159,6 +159,9 @@ void add_generate_command(CLI::App& app, Cli& c) {
   gen->add_option("--video", g.video, "With --interp, also a video of the frames: mp4 (OpenCV plugin) or none");
   gen->add_option("--fps", g.fps, "Frames per second of the video (default 30)")->check(CLI::Range(1.0, 240.0));
   gen->add_flag("--raw", g.raw, "Also images.npy: the generator's float output [N, C, R, R] before rounding");
+  gen->add_option("--class", g.class_name,
+                  "A conditional generator: the class of every image, by name or index (without it, --grid gives one "
+                  "row per class)");
   add_common(gen, g.common);
   c.actions.emplace_back(gen, [&c] {
     c.generate.command_line = c.train.command_line;

@@ -5,6 +5,9 @@
 // Projected GAN keeps FastGAN's InitLayer and 3x3 output convolution), the first convolution and
 // the logit of D (as MobileNet and Xception keep a full first convolution: a depthwise filter on
 // a 1-channel image is a single map that every feature would be a multiple of).
+// `cond = true` conditions on the dataset's classes: G sees z concatenated with the one-hot label
+// (Mirza & Osindero 2014); D is a projection discriminator (Miyato & Koyama 2018): its logit gains
+// <embed(y), sum-pooled last features>.
 #include <cmath>
 #include <fmt/format.h>
 
@@ -39,6 +42,11 @@ void dcgan_init(torch::nn::Module& network) {
     } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(child.get())) {
       bn->weight.normal_(1.0, 0.02);
       bn->bias.zero_();
+    } else if (auto* embedding = dynamic_cast<torch::nn::EmbeddingImpl*>(child.get())) {
+      // The projection discriminator's class embedding, drawn as every other DCGAN weight: with
+      // Embedding's own N(0, 1) the projection term starts ~50x larger than the logit and D wins
+      // at once (a 20 kimg run stayed noise).
+      embedding->weight.normal_(0.0, 0.02);
     }
   }
 }
@@ -51,9 +59,17 @@ ganrig::ConvOptions down_conv(std::int64_t in, std::int64_t out, bool spectral_n
   return ganrig::ConvOptions(in, out, 4).stride(2).padding(1).bias(false).spectral_norm(spectral_norm);
 }
 
+// The one-hot labels a conditional network was given; a clear error when it was given none.
+const torch::Tensor& required_condition(const ganrig::Condition& c, std::int64_t classes, const char* network) {
+  TORCH_CHECK(c.defined() && c.dim() == 2 && c.size(1) == classes, "the conditional dcgan ", network,
+              " needs one-hot class labels [B, ", classes, "]");
+  return c;
+}
+
 class DcganGenerator : public ganrig::Generator {
  public:
-  DcganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx) : latent_dim_(cfg.integer("latent_dim")) {
+  DcganGenerator(const ConfigView& cfg, ganrig::BuildContext& ctx)
+      : latent_dim_(cfg.integer("latent_dim")), classes_(ctx.conditional_classes(cfg, "cond")) {
     const auto image = ctx.image();
     const std::int64_t stages = stages_for(cfg, image.resolution);
     const std::int64_t ngf = cfg.integer("ngf");
@@ -62,7 +78,7 @@ class DcganGenerator : public ganrig::Generator {
     auto block = ctx.block(cfg, "block");
     std::int64_t channels = ngf << (stages - 1);
     // The latent projection stays a standard convolution (as Faster Projected GAN keeps its InitLayer).
-    project_ = register_module("project", ganrig::Conv2dLayer(ganrig::ConvOptions(latent_dim_, channels, 4)
+    project_ = register_module("project", ganrig::Conv2dLayer(ganrig::ConvOptions(latent_dim_ + classes_, channels, 4)
                                                                   .bias(false)
                                                                   .transposed(true)
                                                                   .spectral_norm(sn)));
@@ -76,8 +92,9 @@ class DcganGenerator : public ganrig::Generator {
     if (cfg.string("init") == "dcgan") dcgan_init(*this);
   }
 
-  torch::Tensor forward(const torch::Tensor& z) override {
-    torch::Tensor x = project_->forward(z.view({z.size(0), z.size(1), 1, 1}));
+  torch::Tensor forward(const torch::Tensor& z, const ganrig::Condition& c = {}) override {
+    const torch::Tensor input = classes_ ? torch::cat({z, required_condition(c, classes_, "generator").to(z.dtype())}, 1) : z;
+    torch::Tensor x = project_->forward(input.view({input.size(0), input.size(1), 1, 1}));
     if (project_bn_) x = project_bn_->forward(x);
     x = torch::relu(x);
     for (std::size_t i = 0; i < ups_.size(); ++i) {
@@ -88,9 +105,10 @@ class DcganGenerator : public ganrig::Generator {
     return torch::tanh(to_image_->forward(x));
   }
   std::int64_t latent_dim() const override { return latent_dim_; }
+  std::int64_t classes() const override { return classes_; }
 
  private:
-  std::int64_t latent_dim_;
+  std::int64_t latent_dim_, classes_;
   ganrig::Conv2dLayer project_{nullptr};
   torch::nn::BatchNorm2d project_bn_{nullptr};
   std::vector<std::shared_ptr<ganrig::ConvLayer>> ups_;
@@ -100,7 +118,7 @@ class DcganGenerator : public ganrig::Generator {
 
 class DcganDiscriminator : public ganrig::Discriminator {
  public:
-  DcganDiscriminator(const ConfigView& cfg, ganrig::BuildContext& ctx) {
+  DcganDiscriminator(const ConfigView& cfg, ganrig::BuildContext& ctx) : classes_(ctx.conditional_classes(cfg, "cond")) {
     const auto image = ctx.image();
     const std::int64_t stages = stages_for(cfg, image.resolution);
     std::int64_t channels = cfg.integer("ndf");
@@ -115,20 +133,27 @@ class DcganDiscriminator : public ganrig::Discriminator {
     }
     // The 4x4 -> 1 logit convolution stays standard.
     logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::ConvOptions(channels, 1, 4).bias(false).spectral_norm(sn)));
+    if (classes_) embed_ = register_module("embed", torch::nn::Embedding(classes_, channels));
     if (cfg.string("init") == "dcgan") dcgan_init(*this);
   }
 
-  torch::Tensor forward(const torch::Tensor& images) override {
+  torch::Tensor forward(const torch::Tensor& images, const ganrig::Condition& c = {}) override {
     torch::Tensor x = torch::leaky_relu(from_image_->forward(images), 0.2);
     for (std::size_t i = 0; i < downs_.size(); ++i) {
       x = downs_[i]->forward(x);
       if (!bns_.empty()) x = bns_[i]->forward(x);
       x = torch::leaky_relu(x, 0.2);
     }
-    return logit_->forward(x).flatten(1);
+    torch::Tensor logit = logit_->forward(x).flatten(1);
+    if (!classes_) return logit;
+    const torch::Tensor y = embed_->forward(required_condition(c, classes_, "discriminator").argmax(1));
+    return logit + (y.to(x.dtype()) * x.sum({2, 3})).sum(1, /*keepdim=*/true);
   }
+  std::int64_t classes() const override { return classes_; }
 
  private:
+  std::int64_t classes_;
+  torch::nn::Embedding embed_{nullptr};
   ganrig::Conv2dLayer from_image_{nullptr};
   std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
   std::vector<torch::nn::BatchNorm2d> bns_;
@@ -145,6 +170,7 @@ ganrig::Schema generator_schema() {
   s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
   s.boolean("batchnorm", true, "BatchNorm after each convolution but the output.");
   s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});
+  s.boolean("cond", false, "Condition on the dataset's classes: z concatenated with the one-hot label (cGAN).");
   return s;
 }
 
@@ -157,6 +183,9 @@ ganrig::Schema discriminator_schema() {
   s.boolean("spectral_norm", false, "Spectral normalization on every convolution.");
   s.boolean("batchnorm", true, "BatchNorm after each convolution but the first and the logit.");
   s.string("init", "dcgan", "Weight initialisation: DCGAN's N(0, 0.02) or LibTorch's default.").one_of({"dcgan", "default"});
+  s.boolean("cond", false,
+            "Projection discriminator on the dataset's classes (Miyato & Koyama 2018): logit + <embed(y), sum-pooled "
+            "4x4 features>.");
   return s;
 }
 

@@ -55,6 +55,18 @@ torch::Tensor read_idx(const fs::path& file, std::uint32_t magic, const ConfigVi
   return torch::from_blob(const_cast<std::uint8_t*>(data.data() + offset), shape, torch::kUInt8).clone();
 }
 
+// The ten classes, in label order (Xiao et al. 2017, Table 1).
+const std::vector<std::string> kClassNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                              "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+// The class names a run sees: all ten, or those kept by `classes` in that order (labels renumbered).
+std::vector<std::string> kept_class_names(const std::vector<std::int64_t>& classes) {
+  if (classes.empty()) return kClassNames;
+  std::vector<std::string> names;
+  for (auto c : classes) names.push_back(kClassNames.at(static_cast<std::size_t>(c)));
+  return names;
+}
+
 class FashionMnist : public ganrig::InMemoryDataset {
  public:
   explicit FashionMnist(const ConfigView& cfg) {
@@ -65,6 +77,7 @@ class FashionMnist : public ganrig::InMemoryDataset {
         ganrig::DryRun::note_missing(fmt::format("{}Fashion-MNIST in {}: apt-get install dataset-fashion-mnist",
                                                  cfg.where("path"), root.string()));
       hold_shape(cfg.integer("channels"), cfg.integer("resolution"), "fashion_mnist");
+      hold_labels(torch::empty({0}, torch::kLong), kept_class_names(cfg.integers("classes")));
       return;
     }
     std::vector<torch::Tensor> images, labels;
@@ -73,15 +86,23 @@ class FashionMnist : public ganrig::InMemoryDataset {
       images.push_back(read_idx(root / fmt::format("{}-images-idx3-ubyte.gz", part), 0x00000803, cfg));
       labels.push_back(read_idx(root / fmt::format("{}-labels-idx1-ubyte.gz", part), 0x00000801, cfg));
     }
-    torch::Tensor x = torch::cat(images), y = torch::cat(labels);
+    torch::Tensor x = torch::cat(images), y = torch::cat(labels).to(torch::kLong);
     const auto classes = cfg.integers("classes");
     if (!classes.empty()) {
       torch::Tensor keep = torch::zeros_like(y, torch::kBool);
-      for (auto c : classes) keep |= (y == c);
+      torch::Tensor renumbered = torch::zeros_like(y);
+      for (std::size_t k = 0; k < classes.size(); ++k) {
+        keep |= (y == classes[k]);
+        renumbered.masked_fill_(y == classes[k], static_cast<std::int64_t>(k));
+      }
       x = x.index({keep});
+      y = renumbered.index({keep});
     }
     const std::int64_t limit = cfg.integer("limit");
-    if (limit > 0 && x.size(0) > limit) x = x.narrow(0, 0, limit);
+    if (limit > 0 && x.size(0) > limit) {
+      x = x.narrow(0, 0, limit);
+      y = y.narrow(0, 0, limit);
+    }
     const std::int64_t r = cfg.integer("resolution");
     torch::Tensor f = x.unsqueeze(1).to(torch::kFloat32);
     if (r != 28) {
@@ -98,6 +119,7 @@ class FashionMnist : public ganrig::InMemoryDataset {
     hold(pixels, cfg.boolean("xflip"),
          fmt::format("fashion_mnist {} split{} from {}", split, classes.empty() ? std::string() : " (classes filtered)",
                      root.string()));
+    hold_labels(y, kept_class_names(classes));
   }
 };
 
@@ -110,13 +132,15 @@ void register_fashion_mnist(ganrig::Registry& registry) {
       });
   s.string("split", "train", "Which files: train (60,000), test (10,000) or all.").one_of({"train", "test", "all"});
   s.integer("resolution", 32, "Images are resized from 28x28 to this size once, at load time.").range(4, 1024);
-  s.integers("classes", {}, "Keep only these labels (0-9); empty keeps all.").range(0, 9);
+  s.integers("classes", {}, "Keep only these labels (0-9), renumbered 0.. in this order for conditional runs; empty "
+                            "keeps all ten.")
+      .range(0, 9);
   s.integer("limit", 0, "Keep only the first N images (few-shot subsets); 0 keeps all.").at_least(0);
   s.boolean("xflip", false, "Random horizontal flips when batching.");
   s.integer("channels", 1, "1: grey; 3: the grey image repeated as RGB (for RGB-only networks such as projectors).")
       .range(1, 3);
   registry.add<ganrig::Dataset>(
-      "fashion_mnist", "Fashion-MNIST grey-scale 28x28 clothing images (Debian dataset-fashion-mnist), resized.", s,
+      "fashion_mnist", "Fashion-MNIST grey-scale 28x28 clothing images (Debian dataset-fashion-mnist), resized, with their 10 class labels.", s,
       [](const ConfigView& cfg, ganrig::BuildContext&) { return std::make_shared<FashionMnist>(cfg); });
 }
 

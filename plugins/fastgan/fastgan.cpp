@@ -2,6 +2,8 @@
 // generator of Projected GAN and Faster Projected GAN. The 3x3 convolutions inside the up blocks
 // come from the block registry (`block`, or per resolution `blocks`), so Faster Projected GAN is
 // `block = "dsc"`. InitLayer, skip-layer excitation and the output convolution stay standard.
+// `cond = true` is the official FastganSynthesisCond: a class embedding (embed, z_dim wide) drives
+// conditional BatchNorm (CCBN) in every up block, and a big up block has one noise injection used twice.
 #include <cmath>
 #include <fmt/format.h>
 
@@ -10,6 +12,7 @@
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/twin_record.hpp"
 #include "ganrig/conv2d_layer.hpp"
+#include "conditional_batch_norm.hpp"
 #include "fastgan_layout.hpp"
 
 namespace {
@@ -41,34 +44,49 @@ TORCH_MODULE(NoiseInjection);
 
 // UpBlockBig: up x2 (nearest), conv3x3(in -> 2 out), noise, BN, GLU, conv3x3(out -> 2 out), noise, BN, GLU.
 // UpBlockSmall: up x2, conv3x3(in -> 2 out), BN, GLU.
+// With `embedding_dim` > 0 (UpBlockBigCond / UpBlockSmallCond): CCBN on the class embedding instead
+// of BN, and the big block's two injections share one noise weight, as the official code's do.
 class UpBlockImpl : public torch::nn::Module {
  public:
-  UpBlockImpl(const ganrig::Block& block, std::int64_t in, std::int64_t out, bool big) : big_(big) {
+  UpBlockImpl(const ganrig::Block& block, std::int64_t in, std::int64_t out, bool big, std::int64_t embedding_dim)
+      : big_(big), cond_(embedding_dim > 0) {
     conv1_ = register_module("conv1", block.make(ganrig::ConvOptions(in, 2 * out, 3).padding(1).bias(false).spectral_norm(true)));
-    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(2 * out));
-    if (big_) {
+    add_norm(bn1_, ccbn1_, "bn1", 2 * out, embedding_dim);
+    if (!big_) return;
+    if (cond_) {
+      noise1_ = noise2_ = register_module("noise", NoiseInjection());
+    } else {
       noise1_ = register_module("noise1", NoiseInjection());
-      conv2_ = register_module("conv2", block.make(ganrig::ConvOptions(out, 2 * out, 3).padding(1).bias(false).spectral_norm(true)));
-      noise2_ = register_module("noise2", NoiseInjection());
-      bn2_ = register_module("bn2", torch::nn::BatchNorm2d(2 * out));
     }
+    conv2_ = register_module("conv2", block.make(ganrig::ConvOptions(out, 2 * out, 3).padding(1).bias(false).spectral_norm(true)));
+    if (!cond_) noise2_ = register_module("noise2", NoiseInjection());
+    add_norm(bn2_, ccbn2_, "bn2", 2 * out, embedding_dim);
   }
-  torch::Tensor forward(const torch::Tensor& input) {
+  // `y`: the class embedding [B, embedding_dim] (conditional blocks only).
+  torch::Tensor forward(const torch::Tensor& input, const torch::Tensor& y = {}) {
     namespace F = torch::nn::functional;
     torch::Tensor x = F::interpolate(input, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
     x = conv1_->forward(x);
     if (big_) x = noise1_->forward(x);
-    x = gated_linear(bn1_->forward(x));
+    x = gated_linear(cond_ ? ccbn1_->forward(x, y) : bn1_->forward(x));
     if (!big_) return x;
     x = noise2_->forward(conv2_->forward(x));
-    return gated_linear(bn2_->forward(x));
+    return gated_linear(cond_ ? ccbn2_->forward(x, y) : bn2_->forward(x));
   }
 
  private:
-  bool big_;
+  void add_norm(torch::nn::BatchNorm2d& bn, ganrig_fastgan::ConditionalBatchNorm& ccbn, const std::string& name,
+                std::int64_t channels, std::int64_t embedding_dim) {
+    if (embedding_dim > 0)
+      ccbn = register_module(name, ganrig_fastgan::ConditionalBatchNorm(channels, embedding_dim));
+    else
+      bn = register_module(name, torch::nn::BatchNorm2d(channels));
+  }
+  bool big_, cond_;
   std::shared_ptr<ganrig::ConvLayer> conv1_, conv2_;
   NoiseInjection noise1_{nullptr}, noise2_{nullptr};
   torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  ganrig_fastgan::ConditionalBatchNorm ccbn1_{nullptr}, ccbn2_{nullptr};
 };
 TORCH_MODULE(UpBlock);
 
@@ -104,7 +122,8 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
       : latent_dim_(cfg.integer("latent_dim")),
         normalize_latent_(cfg.boolean("normalize_latent")),
         tanh_(cfg.boolean("tanh")),
-        sle_(cfg.boolean("skip_excitation")) {
+        sle_(cfg.boolean("skip_excitation")),
+        classes_(ctx.conditional_classes(cfg, "cond")) {
     const auto image = ctx.image();
     resolution_ = image.resolution;
     const std::int64_t top = log2_exact(cfg, resolution_);
@@ -115,7 +134,11 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
 
     // Per-resolution choices: up-block size ("big"/"small") and convolution block.
     const bool lite = cfg.boolean("lite");
-    layout_ = {latent_dim_, cfg.integer("ngf"), resolution_, image.channels, {}, normalize_latent_, tanh_, sle_};
+    layout_ = {latent_dim_, cfg.integer("ngf"), resolution_, image.channels, {}, normalize_latent_, tanh_, sle_,
+               classes_, classes_ ? cfg.integer("class_embeddings") : 0};
+    if (classes_ > layout_.class_embeddings)
+      throw ganrig::ConfigError(fmt::format("{}class_embeddings = {} is fewer than the dataset's {} classes",
+                                            cfg.where("class_embeddings"), layout_.class_embeddings, classes_));
     const auto up_blocks = cfg.string_table("up_blocks");
     const auto default_block = ctx.block(cfg, "block");
     std::vector<std::int64_t> up_sizes;
@@ -131,7 +154,8 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
       const bool big = up_blocks.count(key) ? up_blocks.at(key) == "big" : !lite;
       layout_.big[r] = big;
       const auto block = ctx.component_at_size(cfg, "blocks", r, default_block);
-      ups_.push_back(register_module(fmt::format("feat_{}", r), UpBlock(*block, nfc_[r / 2], nfc_[r], big)));
+      ups_.push_back(register_module(fmt::format("feat_{}", r),
+                                     UpBlock(*block, nfc_[r / 2], nfc_[r], big, classes_ ? latent_dim_ : 0)));
     }
     // Skip-layer excitation 4->64, 8->128, 16->256, 32->512 (none at 1024), where the target exists.
     if (sle_) {
@@ -139,16 +163,25 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
         if (big <= resolution_) se_.emplace(big, register_module(fmt::format("se_{}", big), SEBlock(nfc_[small], nfc_[big])));
     }
     to_big_ = register_module("to_big", sn_conv(nfc_[resolution_], image.channels, 3, 1, true));
+    // nn.Embedding(num_classes, z_dim) with its N(0, 1) initialisation, after every other layer as
+    // in the official constructor.
+    if (classes_) embed_ = register_module("embed", torch::nn::Embedding(layout_.class_embeddings, latent_dim_));
   }
 
-  torch::Tensor forward(const torch::Tensor& z) override {
+  torch::Tensor forward(const torch::Tensor& z, const ganrig::Condition& c = {}) override {
+    torch::Tensor y;
+    if (classes_) {
+      TORCH_CHECK(c.defined() && c.dim() == 2 && c.size(1) == classes_,
+                  "the conditional fastgan generator needs one-hot class labels [B, ", classes_, "]");
+      y = embed_->forward(c.argmax(1));
+    }
     torch::Tensor x = z;
     if (normalize_latent_) x = x * (x.square().mean(1, true) + 1e-8).rsqrt();
     x = gated_linear(init_bn_->forward(init_->forward(x.view({x.size(0), -1, 1, 1}))));
     std::map<std::int64_t, torch::Tensor> feats = {{4, x}};
     std::int64_t r = 4;
     for (auto& up : ups_) {
-      x = up->forward(x);
+      x = up->forward(x, y);
       r *= 2;
       auto se = se_.find(r);
       if (se != se_.end()) x = se->second->forward(feats.at(r / 16), x);
@@ -158,12 +191,15 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
     return tanh_ ? torch::tanh(x) : x;
   }
   std::int64_t latent_dim() const override { return latent_dim_; }
+  std::int64_t classes() const override { return classes_; }
   const ganrig_fastgan::FastganLayout& layout() const override { return layout_; }
 
  private:
   ganrig_fastgan::FastganLayout layout_;
   std::int64_t latent_dim_, resolution_ = 0;
   bool normalize_latent_, tanh_, sle_;
+  std::int64_t classes_;
+  torch::nn::Embedding embed_{nullptr};
   std::map<std::int64_t, std::int64_t> nfc_;
   Conv2dLayer init_{nullptr}, to_big_{nullptr};
   torch::nn::BatchNorm2d init_bn_{nullptr};
@@ -196,6 +232,13 @@ void register_fastgan(ganrig::Registry& registry) {
   s.boolean("skip_excitation", true, "Skip-layer excitation 4->64, 8->128, 16->256, 32->512.");
   s.boolean("normalize_latent", true, "Normalize z by its second moment (Projected GAN's code; not in the paper runs).");
   s.boolean("tanh", false, "tanh on the output (Projected GAN: off; the original FastGAN at 1024: on).");
+  s.boolean("cond", false,
+            "Condition on the dataset's classes as the official FastganSynthesisCond (--cond=True): class embedding "
+            "and conditional BatchNorm (CCBN) in the up blocks.");
+  s.integer("class_embeddings", 1000,
+            "Rows of the class embedding (cond): the official code always makes 1000 (FastganSynthesisCond's "
+            "num_classes, which its Generator never sets); at least the dataset's class count.")
+      .range(1, 1000000);
   registry.add<ganrig::Generator>(
       "fastgan",
       "FastGAN generator as in Projected GAN's code: InitLayer (SN transposed 4x4, BN, GLU), up blocks (big: 2x "

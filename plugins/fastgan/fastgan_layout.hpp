@@ -10,6 +10,8 @@ struct FastganLayout {
   std::int64_t latent_dim = 256, ngf = 128, resolution = 256, channels = 3;
   std::map<std::int64_t, bool> big;  // up block at resolution r: big (two convs, noise) or small
   bool normalize_latent = true, tanh = false, skip_excitation = true;
+  std::int64_t classes = 0;           // > 0: conditional (FastganSynthesisCond)
+  std::int64_t class_embeddings = 0;  // rows of its class embedding
 };
 
 class HasFastganLayout {

@@ -9,19 +9,20 @@ namespace {
 using ganrig::LossInputs;
 
 // Fakes for the D phase: G's parameters do not require grad there, so no graph is kept for them.
-torch::Tensor fakes_for_d(const LossInputs& in) { return in.generator.forward(in.z).detach(); }
+// In a conditional run each network also sees the labels (LossInputs::fakes, judge_fakes, judge_reals).
+torch::Tensor fakes_for_d(const LossInputs& in) { return in.fakes().detach(); }
 
 class Hinge : public ganrig::Loss {
  public:
   torch::Tensor generator_loss(const LossInputs& in) override {
-    const torch::Tensor fakes = ganrig::recorded("out:fakes", in.generator.forward(in.z));  // compared by a twin run
-    const torch::Tensor logits = in.discriminator.forward(fakes);
+    const torch::Tensor fakes = ganrig::recorded("out:fakes", in.fakes());  // compared by a twin run
+    const torch::Tensor logits = in.judge_fakes(fakes);
     ganrig::recorded("out:logits_fake", logits);
     return -logits.mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
     // Fake, then real, as separate batches for D's BatchNorm (Projected GAN's order).
-    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real);
+    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real, in.fake_c, in.real_c);
     ganrig::recorded("out:logits_fake", fake);
     ganrig::recorded("out:logits_real", real);
     in.stats.add("D/real", real.detach().mean());
@@ -33,11 +34,11 @@ class Hinge : public ganrig::Loss {
 class NonSaturating : public ganrig::Loss {
  public:
   torch::Tensor generator_loss(const LossInputs& in) override {
-    const torch::Tensor logits = in.discriminator.forward(in.generator.forward(in.z));
+    const torch::Tensor logits = in.judge_fakes(in.fakes());
     return torch::softplus(-logits).mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
-    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real);
+    const auto [fake, real] = in.discriminator.forward_pair(fakes_for_d(in), in.real, in.fake_c, in.real_c);
     in.stats.add("D/real", real.detach().mean());
     in.stats.add("D/fake", fake.detach().mean());
     return torch::softplus(-real).mean() + torch::softplus(fake).mean();
@@ -52,23 +53,25 @@ class WganGp : public ganrig::Loss {
   explicit WganGp(const ganrig::ConfigView& cfg)
       : lambda_(cfg.real("lambda")), target_(cfg.real("target")), drift_(cfg.real("epsilon_drift")) {}
   torch::Tensor generator_loss(const LossInputs& in) override {
-    return -in.discriminator.forward(in.generator.forward(in.z)).mean();
+    return -in.judge_fakes(in.fakes()).mean();
   }
   torch::Tensor discriminator_loss(const LossInputs& in) override {
     const torch::Tensor fake = fakes_for_d(in);
-    const auto [real_logits, fake_logits] = in.discriminator.forward_pair(in.real, fake);
-    const torch::Tensor penalty = gradient_penalty(in.discriminator, in.real, fake);
+    const auto [real_logits, fake_logits] = in.discriminator.forward_pair(in.real, fake, in.real_c, in.fake_c);
+    const torch::Tensor penalty = gradient_penalty(in, fake);
     in.stats.add("D/real", real_logits.detach().mean());
     in.stats.add("D/fake", fake_logits.detach().mean());
     in.stats.add("loss/gradient_penalty", penalty.detach().mean());
     return (fake_logits - real_logits).mean() + penalty.mean() * (lambda_ / (target_ * target_)) +
            drift_ * real_logits.square().mean();
   }
-  // (||grad_x D(x_hat)||_2 - target)^2 per sample.
-  torch::Tensor gradient_penalty(ganrig::Discriminator& d, const torch::Tensor& real, const torch::Tensor& fake) {
+  // (||grad_x D(x_hat)||_2 - target)^2 per sample; conditioned on the reals' labels (as the
+  // conditional WGAN-GP of Gulrajani et al.'s CIFAR-10 code).
+  torch::Tensor gradient_penalty(const LossInputs& in, const torch::Tensor& fake) {
+    const torch::Tensor& real = in.real;
     const torch::Tensor u = torch::rand({real.size(0), 1, 1, 1}, real.options());
     const torch::Tensor mixed = (real + (fake - real) * u).detach().requires_grad_(true);
-    const torch::Tensor logits = d.forward(mixed);
+    const torch::Tensor logits = in.judge_reals(mixed);
     const torch::Tensor grad = torch::autograd::grad({logits.sum()}, {mixed}, {}, /*retain_graph=*/true,
                                                      /*create_graph=*/true)[0];
     return (grad.flatten(1).norm(2, 1) - target_).square();

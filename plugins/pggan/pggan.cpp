@@ -76,7 +76,7 @@ class PgganGenerator : public ganrig::Generator, public ganrig::Growing {
     alpha_ = alpha;
   }
 
-  torch::Tensor forward(const torch::Tensor& z) override {
+  torch::Tensor forward(const torch::Tensor& z, const ganrig::Condition& /*unconditional*/ = {}) override {
     torch::Tensor x = normalize_latent_ ? pixel_norm(z) : z;
     x = pixel_norm(lrelu(dense_->forward(x).view({z.size(0), channels_4_, 4, 4})));
     x = pixel_norm(lrelu(conv4_->forward(x)));
@@ -133,7 +133,7 @@ class PgganDiscriminator : public ganrig::Discriminator, public ganrig::Growing 
     alpha_ = alpha;
   }
 
-  torch::Tensor forward(const torch::Tensor& images) override {
+  torch::Tensor forward(const torch::Tensor& images, const ganrig::Condition& /*unconditional*/ = {}) override {
     torch::Tensor x = lrelu(from_rgb_.at(current_)->forward(images));
     for (std::int64_t r = current_; r > 4; r /= 2) {
       x = lrelu(blocks_.at(r).first->forward(x));

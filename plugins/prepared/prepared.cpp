@@ -1,5 +1,6 @@
 // Dataset `prepared`: a dataset made by `ganrig data prepare` (datasets/<name>.toml, or a user's
-// folder or zip), read from its one packed uint8 file at the requested resolution. No decoding
+// folder or zip), read from its one packed uint8 file at the requested resolution, with the
+// class labels the file records (if prepared with labels). No decoding
 // and no OpenCV at training time: the file is read once into memory.
 #include <fmt/format.h>
 
@@ -17,6 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using ganrig::ConfigView;
+
+// The class names a prepared file records (empty: prepared without labels).
+std::vector<std::string> class_names_of(const ganrig::PackedImagesHeader& header) {
+  return header.json.contains("class_names") ? header.json.at("class_names").get<std::vector<std::string>>()
+                                             : std::vector<std::string>();
+}
 
 class PreparedDataset : public ganrig::InMemoryDataset {
  public:
@@ -37,6 +44,11 @@ class PreparedDataset : public ganrig::InMemoryDataset {
     if (ganrig::DryRun::active()) {  // the shape only; prepared datasets are RGB
       if (!fs::exists(file)) ganrig::DryRun::note_missing(missing);
       hold_shape(3, resolution, fmt::format("prepared {}", name.empty() ? path : name));
+      // The labels' classes, where the file is there to say (a header read, no images).
+      if (fs::exists(file)) {
+        const auto names = class_names_of(ganrig::read_packed_images_header(file));
+        if (!names.empty()) hold_labels(torch::empty({0}, torch::kLong), names);
+      }
       return;
     }
     if (!fs::exists(file)) throw ganrig::ConfigError(missing);
@@ -55,6 +67,14 @@ class PreparedDataset : public ganrig::InMemoryDataset {
     hold(images, cfg.boolean("xflip"),
          fmt::format("prepared {} ({} of {} images, {}x{}, {})", manifest.value("dataset", name), count,
                      header.count(), resolution, resolution, file.string()));
+    const auto names = class_names_of(header);
+    if (!names.empty()) {
+      const auto labels = header.json.at("labels").get<std::vector<std::int64_t>>();
+      if (static_cast<std::int64_t>(labels.size()) != header.count())
+        throw ganrig::Error(fmt::format("{}: damaged header ({} labels for {} images)", file.string(), labels.size(),
+                                        header.count()));
+      hold_labels(torch::tensor(labels, torch::kLong).narrow(0, 0, count), names);
+    }
   }
 };
 

@@ -7,6 +7,10 @@
 //   disc{i}.down{j}.conv.conv.* -> discriminator.mini_discs.{i}.main.{j}.main.0.*   (SN conv 4x4 s2)
 //   disc{i}.down{j}.bn.*        -> discriminator.mini_discs.{i}.main.{j}.main.1.*   (BatchNorm)
 //   disc{i}.logit.*             -> discriminator.mini_discs.{i}.main.{downs}.*      (SN conv 4x4)
+//   conditional (SingleDiscCond):
+//   disc{i}.cls.*               -> discriminator.mini_discs.{i}.cls.*               (SN conv 4x4 to cmap)
+//   disc{i}.embed.weight        -> discriminator.mini_discs.{i}.embed.weight
+//   disc{i}.embed_proj.*        -> discriminator.mini_discs.{i}.embed_proj.0.*      (Linear)
 // Spectral norm keeps weight_orig, weight_u, weight_v, as torch.nn.utils.spectral_norm.
 #include <fmt/format.h>
 
@@ -67,7 +71,8 @@ class PgNames {
  private:
   std::string official(const std::string& name) const {
     static const std::regex ccm(R"(ccm(\d)\.(\w+))"), csm(R"(csm(\d)\.out_conv\.(\w+))"),
-        down(R"(disc(\d)\.down(\d+)\.(conv\.conv|bn)\.(\w+))"), logit(R"(disc(\d)\.logit\.(\w+))");
+        down(R"(disc(\d)\.down(\d+)\.(conv\.conv|bn)\.(\w+))"), logit(R"(disc(\d)\.logit\.(\w+))"),
+        cond(R"(disc(\d)\.(cls|embed)\.(\w+))"), cond_proj(R"(disc(\d)\.embed_proj\.(\w+))");
     std::smatch m;
     if (name.rfind("projector.", 0) == 0) {
       const auto found = projector_.find(name.substr(10));
@@ -82,6 +87,10 @@ class PgNames {
     } else if (std::regex_match(name, m, logit)) {
       return fmt::format("discriminator.mini_discs.{}.main.{}.{}", m[1].str(), down_blocks_.at(std::stoul(m[1])),
                          m[2].str());
+    } else if (std::regex_match(name, m, cond)) {
+      return fmt::format("discriminator.mini_discs.{}.{}.{}", m[1].str(), m[2].str(), m[3].str());
+    } else if (std::regex_match(name, m, cond_proj)) {
+      return fmt::format("discriminator.mini_discs.{}.embed_proj.0.{}", m[1].str(), m[2].str());
     }
     throw ganrig::Error(fmt::format("format pg: the discriminator's '{}' has no counterpart in the official "
                                     "ProjectedDiscriminator, whose mini-discriminators use plain spectral-norm 4x4 "

@@ -1,8 +1,11 @@
 // Projected GAN's discriminator (pg_modules/discriminator.py, projector.py): the augment applied
 // differentiably to real and fake, a bilinear resize to 224 when the dataset resolution is below
 // 224, a frozen pretrained projector, random frozen cross-channel mixing (CCM) and cross-scale
-// mixing (CSM), and four mini-discriminators whose logits are concatenated.
+// mixing (CSM), and four mini-discriminators whose logits are concatenated. `cond = true` makes
+// each mini-discriminator the official SingleDiscCond: its last convolution maps to a 64-channel
+// `cmap` space and the logit is the projection onto the class embedding's image there.
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "ganrig/build_context.hpp"
@@ -43,10 +46,15 @@ TORCH_MODULE(Fusion);
 // SingleDisc: down blocks from start_sz to 8 (channel table {4: 512, 8: 512, 16: 256, 32: 128,
 // 64: 64, 128: 64, 256: 32, 512: 16, 1024: 8}, the start entry replaced by the input channels),
 // then an SN 4x4 convolution to one logit map (no bias).
+// Conditional (SingleDiscCond, `class_embeddings` > 0): the SN 4x4 convolution `cls` maps to
+// kCmapDim channels, the class embedding (kEmbeddingDim wide) goes through Linear + LeakyReLU(0.2)
+// to the same space, and the logit is their dot product / sqrt(kCmapDim).
+constexpr std::int64_t kCmapDim = 64, kEmbeddingDim = 128;  // SingleDiscCond's defaults, never changed by MultiScaleD
+
 class MiniDiscImpl : public torch::nn::Module {
  public:
   MiniDiscImpl(std::int64_t in_channels, std::int64_t start_size, const ConfigView& cfg, ganrig::BuildContext& ctx,
-               const std::shared_ptr<ganrig::Block>& default_block) {
+               const std::shared_ptr<ganrig::Block>& default_block, std::int64_t class_embeddings) {
     std::map<std::int64_t, std::int64_t> channels = {{4, 512},  {8, 512},  {16, 256}, {32, 128}, {64, 64},
                                                      {128, 64}, {256, 32}, {512, 16}, {1024, 8}};
     channels[start_size] = in_channels;
@@ -58,17 +66,30 @@ class MiniDiscImpl : public torch::nn::Module {
                                        block->make_down_block(channels[size], channels[size / 2], true)));
       size /= 2;
     }
-    logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::ConvOptions(channels[8], 1, 4).bias(false).spectral_norm(true)));
+    if (class_embeddings == 0) {
+      logit_ = register_module("logit", ganrig::Conv2dLayer(ganrig::ConvOptions(channels[8], 1, 4).bias(false).spectral_norm(true)));
+      return;
+    }
+    cls_ = register_module("cls", ganrig::Conv2dLayer(ganrig::ConvOptions(channels[8], kCmapDim, 4).bias(false).spectral_norm(true)));
+    embed_ = register_module("embed", torch::nn::Embedding(class_embeddings, kEmbeddingDim));
+    embed_proj_ = register_module("embed_proj", torch::nn::Linear(kEmbeddingDim, kCmapDim));
   }
-  torch::Tensor forward(torch::Tensor x) {
+  // `c`: one-hot labels [B, classes] (conditional only).
+  torch::Tensor forward(torch::Tensor x, const ganrig::Condition& c) {
     for (auto& d : downs_) x = d->forward(x);
-    return logit_->forward(x);
+    if (!cls_) return logit_->forward(x);
+    const torch::Tensor out = cls_->forward(x);
+    const torch::Tensor cmap = torch::leaky_relu(embed_proj_->forward(embed_->forward(c.argmax(1))), 0.2);
+    return (out * cmap.to(out.dtype()).unsqueeze(-1).unsqueeze(-1)).sum(1, /*keepdim=*/true) *
+           (1.0 / std::sqrt(static_cast<double>(kCmapDim)));
   }
   std::size_t down_blocks() const { return downs_.size(); }
 
  private:
   std::vector<std::shared_ptr<ganrig::ConvLayer>> downs_;
-  ganrig::Conv2dLayer logit_{nullptr};
+  ganrig::Conv2dLayer logit_{nullptr}, cls_{nullptr};
+  torch::nn::Embedding embed_{nullptr};
+  torch::nn::Linear embed_proj_{nullptr};
 };
 TORCH_MODULE(MiniDisc);
 
@@ -83,7 +104,12 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
       : proj_type_(cfg.integer("proj_type")),
         resize_224_(ctx.image().resolution < 224),
         channels_last_(!ganrig::reference_kernels(ctx.config())),
-        projector_type_(type_of(ctx, "projector")) {
+        projector_type_(type_of(ctx, "projector")),
+        classes_(ctx.conditional_classes(cfg, "cond")),
+        class_embeddings_(classes_ ? cfg.integer("class_embeddings") : 0) {
+    if (classes_ > class_embeddings_)
+      throw ganrig::ConfigError(fmt::format("{}class_embeddings = {} is fewer than the dataset's {} classes",
+                                            cfg.where("class_embeddings"), class_embeddings_, classes_));
     if (ctx.image().channels != 3)
       throw ganrig::ConfigError(fmt::format("{}: the projected discriminator needs RGB images (the projector is an "
                                             "ImageNet network), got {} channel(s)",
@@ -122,7 +148,7 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     const std::int64_t num_discs = cfg.integer("num_discs");
     std::vector<std::int64_t> down_sizes;  // input sizes of every down block, for `blocks`
     for (std::int64_t i = 0; i < num_discs; ++i) {
-      discs_.push_back(register_module(fmt::format("disc{}", i), MiniDisc(channels[i], sizes[i], cfg, ctx, block)));
+      discs_.push_back(register_module(fmt::format("disc{}", i), MiniDisc(channels[i], sizes[i], cfg, ctx, block, class_embeddings_)));
       for (std::int64_t size = sizes[i]; size > 8; size /= 2)
         if (std::find(down_sizes.begin(), down_sizes.end(), size) == down_sizes.end()) down_sizes.push_back(size);
     }
@@ -130,9 +156,10 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     ctx.check_sizes(cfg, "blocks", down_sizes, "the input size of a down block");
   }
 
-  torch::Tensor forward(const torch::Tensor& images) override {
-    return heads(features(prepare(images)), 0, images.size(0));
+  torch::Tensor forward(const torch::Tensor& images, const ganrig::Condition& c = {}) override {
+    return heads(features(prepare(images)), 0, images.size(0), c);
   }
+  std::int64_t classes() const override { return classes_; }
 
   // "pg": the official ProjectedDiscriminator's names (pg_names.hpp).
   ganrig::NamedTensors export_state_as(const std::string& format) override {
@@ -145,21 +172,23 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     pg_names(format);
     return fmt::format(
         R"j({{"class": "pg_modules.discriminator.ProjectedDiscriminator", "kwargs": {{"diffaug": {}, "interp224": {}, )j"
-        R"j("backbone_kwargs": {{"cout": {}, "expand": {}, "proj_type": {}, "num_discs": {}, "separable": false, "cond": 0}}}}, )j"
+        R"j("backbone_kwargs": {{"cout": {}, "expand": {}, "proj_type": {}, "num_discs": {}, "separable": false, "cond": {}}}}}, )j"
         R"j("note": "its constructor builds timm's tf_efficientnet_lite0 (pretrained=True); load_state_dict then replaces those weights with the exported ones"}})j",
         augment_ ? "true" : "false", resize_224_ ? "true" : "false", cout_, expand_ ? "true" : "false", proj_type_,
-        discs_.size());
+        discs_.size(), classes_ ? 1 : 0);
   }
 
   // The D phase's fakes and reals: augmented one after the other (the random draws of two
   // forwards), then one pass of both through the frozen projector + CCM + CSM (eval mode, so each
   // image's features do not depend on the others), and separate passes through the
   // mini-discriminators, whose BatchNorm keeps per-kind statistics as in the official code.
-  std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second) override {
+  std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second,
+                                                       const ganrig::Condition& c_first = {},
+                                                       const ganrig::Condition& c_second = {}) override {
     const std::int64_t n = first.size(0);
     const std::vector<torch::Tensor> both = features(torch::cat({prepare(first), prepare(second)}));
-    torch::Tensor a = heads(both, 0, n);
-    return {a, heads(both, n, second.size(0))};
+    torch::Tensor a = heads(both, 0, n, c_first);
+    return {a, heads(both, n, second.size(0), c_second)};
   }
 
  private:
@@ -195,12 +224,15 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     return features;
   }
 
-  // The mini-discriminators on images [start, start + count) of the features.
-  torch::Tensor heads(const std::vector<torch::Tensor>& features, std::int64_t start, std::int64_t count) {
+  // The mini-discriminators on images [start, start + count) of the features, with their labels `c`.
+  torch::Tensor heads(const std::vector<torch::Tensor>& features, std::int64_t start, std::int64_t count,
+                      const ganrig::Condition& c) {
     RECORD_FUNCTION("ganrig::mini_discriminators", std::vector<c10::IValue>());
+    TORCH_CHECK(!classes_ || (c.defined() && c.dim() == 2 && c.size(0) == count && c.size(1) == classes_),
+                "the conditional projected discriminator needs one-hot class labels [", count, ", ", classes_, "]");
     std::vector<torch::Tensor> logits;
     for (std::size_t i = 0; i < discs_.size(); ++i) {
-      logits.push_back(discs_[i]->forward(features[i].narrow(0, start, count)).reshape({count, -1}));
+      logits.push_back(discs_[i]->forward(features[i].narrow(0, start, count), c).reshape({count, -1}));
     }
     return torch::cat(logits, 1);
   }
@@ -218,6 +250,10 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
       throw ganrig::Error(fmt::format("the projected discriminator has names for format \"pg\" only, not \"{}\"", format));
     std::vector<std::size_t> down_blocks;
     for (const auto& d : discs_) down_blocks.push_back(d->down_blocks());
+    if (classes_ && class_embeddings_ != 1000)
+      throw ganrig::Error(fmt::format("format pg: the official SingleDiscCond always has 1000 class embeddings "
+                                      "(MultiScaleD never passes c_dim); this discriminator has class_embeddings = {}",
+                                      class_embeddings_));
     return PgNames(projector_type_, projector_->names_as("pg"), down_blocks);
   }
 
@@ -225,6 +261,7 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
   bool resize_224_;
   bool channels_last_;  // [exec] reference_kernels = false
   std::string projector_type_;
+  std::int64_t classes_, class_embeddings_;
   std::int64_t cout_ = 0;
   bool expand_ = false;
   std::shared_ptr<ganrig::Augment> augment_;
@@ -246,6 +283,13 @@ void register_projected(ganrig::Registry& registry) {
   s.component_table("blocks", "block",
                     "Per input size of a down block, e.g. { 128 = \"dsc\" } or { 16 = { type = \"ghost\", "
                     "ratio = 2 } }; overrides `block`.");
+  s.boolean("cond", false,
+            "Condition on the dataset's classes as the official SingleDiscCond (--cond=True): projection of the "
+            "class embedding (128 wide, Linear + LeakyReLU to a 64-channel cmap) onto the last features.");
+  s.integer("class_embeddings", 1000,
+            "Rows of each mini-discriminator's class embedding (cond): the official code always makes 1000 "
+            "(SingleDiscCond's c_dim, which MultiScaleD never sets); at least the dataset's class count.")
+      .range(1, 1000000);
   registry.add<ganrig::Discriminator>(
       "projected",
       "Projected GAN discriminator (Sauer et al. 2021): [augment] -> resize to 224 below 224 -> frozen [projector] -> "

@@ -140,3 +140,55 @@ TEST_CASE("glob patterns keep '*' within one folder", "[data]") {
   CHECK_FALSE(data::glob_match("a/*.svg", "a/female/x.svg"));
   CHECK(data::glob_match("a/*.svg", "a/x.svg"));
 }
+
+namespace {
+
+// Two classes of tiny images in sub-folders ("cats" x2, "dogs" x1).
+fs::path make_labelled_folder(const std::string& name) {
+  const fs::path dir = test::temp_dir(name);
+  cv::Mat image(12, 12, CV_8UC3);
+  cv::randu(image, 0, 255);
+  for (const char* file : {"cats/1.png", "cats/2.png", "dogs/1.png"}) {
+    fs::create_directories((dir / file).parent_path());
+    cv::imwrite((dir / file).string(), image);
+  }
+  return dir;
+}
+
+std::shared_ptr<Dataset> prepared(const fs::path& file) {
+  const auto table = test::component_table("dataset", "type = \"prepared\"\npath = \"" + file.string() + "\"\nresolution = 8\n");
+  BuildContext ctx(test::plugin_registry(), table.config, {3, 8}, 0);
+  return std::static_pointer_cast<Dataset>(build_component(test::plugin_registry(), "dataset", table.view(), ctx));
+}
+
+}  // namespace
+
+TEST_CASE("labels from sub-folders and from dataset.json travel into the prepared file", "[data][labels]") {
+  const fs::path folder = make_labelled_folder("labelled");
+  const fs::path cache = test::temp_dir("labelled-cache");
+  const auto by_folder = data::prepare_recipe(data::folder_recipe(folder, "pets", "folders"), {8}, cache);
+  CHECK(by_folder.manifest["classes"] == nlohmann::json::parse(R"([{"name": "cats", "count": 2}, {"name": "dogs", "count": 1}])"));
+  const auto pets = prepared(cache / "datasets" / "pets" / "pets-8.ganrigd");
+  CHECK(pets->class_names() == std::vector<std::string>{"cats", "dogs"});
+  CHECK(torch::equal(pets->labels(), torch::tensor({0, 0, 1}, torch::kLong)));
+  CHECK_THAT(data::describe_images(cache / "datasets" / "pets" / "pets-8.ganrigd"),
+             contains("labels: 2 classes (from folders)") && contains("2  cats"));
+
+  // stylegan2-ada's dataset.json: found by --labels auto; classes named by their numbers.
+  std::ofstream(folder / "dataset.json") << R"({"labels": [["cats/1.png", 1], ["cats/2.png", 0], ["dogs/1.png", 2]]})";
+  data::prepare_recipe(data::folder_recipe(folder, "pets_json"), {8}, cache);
+  const auto json = prepared(cache / "datasets" / "pets_json" / "pets_json-8.ganrigd");
+  CHECK(json->class_names() == std::vector<std::string>{"0", "1", "2"});
+  CHECK(torch::equal(json->labels(), torch::tensor({1, 0, 2}, torch::kLong)));
+
+  // Without labels a folder prepares as before; a missing label or a loose image is an error.
+  data::prepare_recipe(data::folder_recipe(folder, "pets_none", "none"), {8}, cache);
+  CHECK(prepared(cache / "datasets" / "pets_none" / "pets_none-8.ganrigd")->class_names().empty());
+  std::ofstream(folder / "dataset.json") << R"({"labels": [["cats/1.png", 1]]})";
+  CHECK_THROWS_WITH(data::prepare_recipe(data::folder_recipe(folder, "bad", "json"), {8}, cache),
+                    contains("dataset.json has no label for cats/2.png"));
+  cv::imwrite((folder / "loose.png").string(), cv::Mat(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)));
+  CHECK_THROWS_WITH(data::prepare_recipe(data::folder_recipe(folder, "bad", "folders"), {8}, cache),
+                    contains("loose.png lies outside any sub-folder"));
+  CHECK_THROWS_WITH(data::folder_recipe(folder, "bad", "names"), contains("--labels names: expected auto, folders, json or none"));
+}

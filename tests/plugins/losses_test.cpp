@@ -12,7 +12,7 @@ namespace {
 // G(z) = a constant image equal to z[:, 0]; D(x) = mean over pixels: logits are easy to predict.
 class ConstantG : public Generator {
  public:
-  torch::Tensor forward(const torch::Tensor& z) override {
+  torch::Tensor forward(const torch::Tensor& z, const ganrig::Condition& = {}) override {
     return z.narrow(1, 0, 1).view({-1, 1, 1, 1}).expand({z.size(0), 1, 4, 4}) * scale;
   }
   std::int64_t latent_dim() const override { return 2; }
@@ -20,7 +20,7 @@ class ConstantG : public Generator {
 };
 class MeanD : public Discriminator {
  public:
-  torch::Tensor forward(const torch::Tensor& x) override { return x.mean({1, 2, 3}).view({-1, 1}) + bias; }
+  torch::Tensor forward(const torch::Tensor& x, const ganrig::Condition& = {}) override { return x.mean({1, 2, 3}).view({-1, 1}) + bias; }
   torch::Tensor bias = register_parameter("bias", torch::zeros({}));
 };
 
@@ -39,7 +39,8 @@ TEST_CASE("hinge and non-saturating losses", "[losses]") {
   TickStats stats;
   const auto real = torch::full({2, 1, 4, 4}, 0.5);
   const auto z = torch::tensor({-2.0f, 0.0f, -2.0f, 0.0f}).view({2, 2});  // fake logits -2
-  LossInputs in{g, d, real, z, stats};
+  const Condition unconditional;
+  LossInputs in{g, d, real, z, stats, unconditional, unconditional};
   auto hinge = loss("hinge");
   CHECK(hinge->discriminator_loss(in).item<double>() == Approx(0.5 + 0.0));  // relu(1-0.5) + relu(1-2)
   CHECK(hinge->generator_loss(in).item<double>() == Approx(2.0));           // -(-2)
@@ -56,7 +57,8 @@ TEST_CASE("the G loss reaches G through D, the D loss does not reach G", "[losse
   TickStats stats;
   const auto real = torch::full({2, 1, 4, 4}, 0.5);
   const auto z = torch::full({2, 2}, -2.0f);
-  LossInputs in{g, d, real, z, stats};
+  const Condition unconditional;
+  LossInputs in{g, d, real, z, stats, unconditional, unconditional};
   auto hinge = loss("hinge");
   hinge->generator_loss(in).backward();
   REQUIRE(g.scale.grad().defined());

@@ -98,12 +98,16 @@ TEST_CASE("the gradient penalty on a linear D is lambda (||w|| - 1)^2", "[pggan]
   // whatever the interpolation. With real = 0, fake = 1 (constant images): D(real) = 0, D(fake) = sum(w).
   class LinearD : public Discriminator {
    public:
-    torch::Tensor forward(const torch::Tensor& x) override { return (x * w).sum({1, 2, 3}).unsqueeze(1); }
+    torch::Tensor forward(const torch::Tensor& x, const Condition& = {}) override {
+      return (x * w).sum({1, 2, 3}).unsqueeze(1);
+    }
     torch::Tensor w = register_parameter("w", torch::full({1, 1, 2, 2}, 1.0));  // ||w|| = 2
   };
   class OnesG : public Generator {
    public:
-    torch::Tensor forward(const torch::Tensor& z) override { return torch::ones({z.size(0), 1, 2, 2}) + 0 * z.sum(); }
+    torch::Tensor forward(const torch::Tensor& z, const Condition& = {}) override {
+      return torch::ones({z.size(0), 1, 2, 2}) + 0 * z.sum();
+    }
     std::int64_t latent_dim() const override { return 1; }
   };
   LinearD d;
@@ -114,11 +118,12 @@ TEST_CASE("the gradient penalty on a linear D is lambda (||w|| - 1)^2", "[pggan]
   const auto table = test::component_table("loss", "type = \"wgan_gp\"\n");
   BuildContext ctx(test::plugin_registry(), table.config, {}, 0);
   auto loss = std::static_pointer_cast<Loss>(build_component(test::plugin_registry(), "loss", table.view(), ctx));
-  const auto value = loss->discriminator_loss({g, d, real, z, stats}).item<double>();
+  const Condition unconditional;
+  const auto value = loss->discriminator_loss({g, d, real, z, stats, unconditional, unconditional}).item<double>();
   // D(fake) - D(real) = 4, penalty 10, drift 0.001 * 0.
   CHECK(value == Approx(4.0 + 10.0));
   CHECK(stats.means().at("loss/gradient_penalty") == Approx(1.0));
-  CHECK(loss->generator_loss({g, d, real, z, stats}).item<double>() == Approx(-4.0));
+  CHECK(loss->generator_loss({g, d, real, z, stats, unconditional, unconditional}).item<double>() == Approx(-4.0));
 }
 
 TEST_CASE("the progressive schedule: stabilize, fade, phases", "[pggan][schedule]") {

@@ -12,6 +12,16 @@ namespace ganrig {
 BuildContext::BuildContext(const Registry& registry, const Config& config, ImageShape image, std::uint64_t seed)
     : registry_(registry), config_(config), image_(image), seed_(seed) {}
 
+std::int64_t BuildContext::conditional_classes(const ConfigView& view, const std::string& key) const {
+  if (!view.boolean(key)) return 0;
+  if (class_names_.empty())
+    throw ConfigError(fmt::format(
+        "{}{} = true needs a labelled dataset, and [dataset] has no labels (prepare one with labels: ganrig data "
+        "prepare FOLDER --labels folders|json, or a recipe with classes such as fashion_mnist)",
+        view.where(key), key));
+  return static_cast<std::int64_t>(class_names_.size());
+}
+
 bool BuildContext::has(const std::string& table_path) const { return config_.table_at(table_path) != nullptr; }
 
 std::shared_ptr<void> BuildContext::build_erased(const std::string& kind, const std::string& table_path) {

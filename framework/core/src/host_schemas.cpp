@@ -32,7 +32,8 @@ Schema train_schema() {
       .range(1e-6, 1e9);
   s.real("sample_kimg", 200.0, "A sample grid from the EMA generator is written every sample_kimg (rounded to ticks).")
       .range(1e-6, 1e9);
-  s.integers("sample_grid", {8, 8}, "Rows and columns of the sample grid (fixed latents).").exactly(2).range(1, 64);
+  s.integers("sample_grid", {8, 8}, "Rows and columns of the sample grid (fixed latents); a conditional run has one row "
+                                    "per class instead (the first 32).").exactly(2).range(1, 64);
   s.real("ema_kimg", 10.0,
          "Half-life of the generator's exponential moving average in kimg; 0 disables averaging (G_ema = G). "
          "Projected GAN uses batch * 10 / 32.")

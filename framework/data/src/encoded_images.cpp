@@ -54,6 +54,26 @@ std::vector<EncodedImage> read_image_zip(const fs::path& file) {
   return out;
 }
 
+std::optional<std::vector<std::uint8_t>> read_zip_entry(const fs::path& file, const std::string& name) {
+  int error = 0;
+  zip_t* archive = zip_open(file.c_str(), ZIP_RDONLY, &error);
+  if (!archive) throw Error(fmt::format("cannot open zip {} (libzip error {})", file.string(), error));
+  zip_stat_t st;
+  std::optional<std::vector<std::uint8_t>> bytes;
+  if (zip_stat(archive, name.c_str(), 0, &st) == 0) {
+    bytes.emplace(st.size);
+    zip_file_t* entry = zip_fopen(archive, name.c_str(), 0);
+    const bool ok = entry && zip_fread(entry, bytes->data(), st.size) == static_cast<zip_int64_t>(st.size);
+    if (entry) zip_fclose(entry);
+    if (!ok) {
+      zip_close(archive);
+      throw Error(fmt::format("{}: cannot read its entry {}", file.string(), name));
+    }
+  }
+  zip_close(archive);
+  return bytes;
+}
+
 std::vector<EncodedImage> read_images(const fs::path& path) {
   if (!fs::exists(path)) throw Error(fmt::format("{}: no such folder or zip file", path.string()));
   return fs::is_directory(path) ? read_image_folder(path) : read_image_zip(path);

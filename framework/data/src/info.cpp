@@ -23,6 +23,13 @@ std::string describe_packed(const fs::path& file) {
   out << fmt::format("{}: prepared dataset '{}'\n  {} images, {} channel(s), {}x{}\n", file.string(),
                      m.value("dataset", "?"), h.count(), h.channels(), h.resolution(), h.resolution());
   out << fmt::format("  source: {}\n  licence: {}\n", m.at("source").dump(), m.value("licence", "?"));
+  if (m.contains("classes")) {
+    out << fmt::format("  labels: {} classes (from {})\n", m.at("classes").size(), m.value("labels_from", "?"));
+    for (const auto& c : m.at("classes"))
+      out << fmt::format("    {:>7}  {}\n", c.at("count").get<std::int64_t>(), c.at("name").get<std::string>());
+  } else {
+    out << "  labels: none\n";
+  }
   const auto& problems = m.at("problems");
   out << fmt::format("  skipped at preparation: {}\n", problems.size());
   for (const auto& p : problems) out << fmt::format("    {}: {}\n", p.at("file").get<std::string>(), p.at("reason").get<std::string>());

@@ -39,11 +39,14 @@ std::vector<std::int64_t> parse_resolutions(const std::string& text) {
 int main(int argc, char** argv) {
   CLI::App app{"ganrig data: prepare datasets into the cache, inspect image folders"};
   app.require_subcommand(1);
-  std::string target, res, name;
+  std::string target, res, name, labels = "auto";
   auto* prepare = app.add_subcommand("prepare", "Fetch (pinned, sha256-checked) and prepare a dataset, or a folder/zip");
   prepare->add_option("dataset", target, "A recipe name (datasets/<name>.toml), or a folder or .zip of images")->required();
   prepare->add_option("--res", res, "Resolutions, e.g. 64,128,256 (default: the recipe's)");
   prepare->add_option("--name", name, "Name for a folder or zip (default: its file name)");
+  prepare->add_option("--labels", labels,
+                      "Class labels of a folder or zip: auto (dataset.json when there is one), folders (each image's "
+                      "sub-folder), json (dataset.json, stylegan2-ada's format) or none");
   std::string info_path;
   auto* info = app.add_subcommand("info", "Count, sizes and problems of a folder/zip, or a prepared .ganrigd file");
   info->add_option("path", info_path, "Folder, .zip or .ganrigd")->required();
@@ -67,7 +70,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     const bool is_path = fs::exists(target) && (fs::is_directory(target) || fs::path(target).extension() == ".zip");
-    const Recipe recipe = is_path ? folder_recipe(target, name) : read_recipe(recipe_file(target));
+    if (!is_path && labels != "auto")
+      throw ganrig::ConfigError(fmt::format("--labels {}: a recipe says where its labels come from ([labels] in {})",
+                                            labels, recipe_file(target).string()));
+    const Recipe recipe = is_path ? folder_recipe(target, name, labels) : read_recipe(recipe_file(target));
     const bool tty = isatty(1);
     const auto progress = [&](const std::string& s) {
       if (tty) std::cout << "\r\033[K" << s << std::flush;
@@ -79,6 +85,12 @@ int main(int argc, char** argv) {
     if (recipe.expected_count > 0 && recipe.expected_count != result.count)
       std::cout << fmt::format(" (WARNING: the recipe expects {})", recipe.expected_count);
     std::cout << fmt::format(", {} skipped\n", result.problems.size());
+    if (result.manifest.contains("classes")) {
+      std::cout << fmt::format("  {} classes:", result.manifest.at("classes").size());
+      for (const auto& c : result.manifest.at("classes"))
+        std::cout << fmt::format(" {} {};", c.at("name").get<std::string>(), c.at("count").get<std::int64_t>());
+      std::cout << "\n";
+    }
     for (const auto& p : result.problems) std::cout << fmt::format("  skipped {}: {}\n", p.file, p.reason);
     for (const auto& f : result.outputs) std::cout << "  wrote " << f.string() << "\n";
     std::cout << fmt::format("use it with:  [dataset] type = \"prepared\"  name = \"{}\"  resolution = N\n", recipe.name);

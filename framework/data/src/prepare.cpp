@@ -1,5 +1,7 @@
 #include "ganrig/data/prepare.hpp"
 
+#include "ganrig/data/labels.hpp"
+
 #include <fnmatch.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -239,13 +241,15 @@ fs::path write_packed(const fs::path& folder, const std::string& name, const nlo
 
 PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& images,
                           const std::vector<std::int64_t>& resolutions, const fs::path& output_folder,
-                          const nlohmann::json& source_record, const PrepareProgress& progress) {
+                          const nlohmann::json& source_record, const PrepareProgress& progress,
+                          const std::vector<std::string>& class_names) {
   fs::create_directories(output_folder);
   const fs::path scratch = output_folder / ".scratch";
   fs::create_directories(scratch);
   PrepareResult result;
   std::vector<std::vector<std::uint8_t>> packed(resolutions.size());
-  nlohmann::json files = nlohmann::json::array(), names = nlohmann::json::array();
+  nlohmann::json files = nlohmann::json::array(), names = nlohmann::json::array(), labels = nlohmann::json::array();
+  std::vector<std::int64_t> per_class(class_names.size(), 0);
   std::int64_t upscaled = 0;
   const int channels = static_cast<int>(r.channels);
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -265,6 +269,10 @@ PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& imag
     if (image.cols < resolutions.back()) ++upscaled;
     files.push_back({{"name", e.name}, {"sha256", sha256_bytes(e.bytes.data(), e.bytes.size())}});
     names.push_back(e.name);
+    if (!class_names.empty()) {
+      labels.push_back(e.label);
+      ++per_class.at(static_cast<std::size_t>(e.label));
+    }
     ++result.count;
   }
   fs::remove_all(scratch);
@@ -292,10 +300,20 @@ PrepareResult pack_images(const Recipe& r, const std::vector<EncodedImage>& imag
         {"upscaled_images", upscaled},
         {"steps", r.steps}}},
   };
+  if (!class_names.empty()) {  // per-class counts for people; labels and names in the header for training
+    nlohmann::json classes = nlohmann::json::array();
+    for (std::size_t k = 0; k < class_names.size(); ++k) classes.push_back({{"name", class_names[k]}, {"count", per_class[k]}});
+    manifest["classes"] = classes;
+    manifest["labels_from"] = r.labels.from;
+  }
   result.manifest = manifest;
   for (std::size_t k = 0; k < resolutions.size(); ++k) {
-    const nlohmann::json header = {{"format", "GANRIGD1"}, {"count", result.count}, {"channels", channels},
-                                   {"resolution", resolutions[k]}, {"names", names}, {"manifest", manifest}};
+    nlohmann::json header = {{"format", "GANRIGD1"}, {"count", result.count}, {"channels", channels},
+                             {"resolution", resolutions[k]}, {"names", names}, {"manifest", manifest}};
+    if (!class_names.empty()) {
+      header["labels"] = labels;
+      header["class_names"] = class_names;
+    }
     result.outputs.push_back(write_packed(output_folder, r.name, header, packed[k]));
   }
   return result;
@@ -308,14 +326,17 @@ PrepareResult prepare_recipe(const Recipe& r, std::vector<std::int64_t> resoluti
   std::sort(resolutions.begin(), resolutions.end());
   const fs::path folder = cache_root / "datasets" / r.name;
   nlohmann::json record;
-  const auto images = fetch_source(r, cache_root, folder, record, progress);
-  PrepareResult result = pack_images(r, images, resolutions, folder, record, progress);
+  auto images = fetch_source(r, cache_root, folder, record, progress);
+  const fs::path source = r.source.registry == "folder" ? fs::path(r.source.path) : folder / "source";
+  const std::vector<std::string> class_names = assign_labels(r, source, images);
+  PrepareResult result = pack_images(r, images, resolutions, folder, record, progress, class_names);
   fs::remove_all(folder / "source");  // the packed files and manifests are what stays
   return result;
 }
 
-Recipe folder_recipe(const fs::path& path, const std::string& name) {
+Recipe folder_recipe(const fs::path& path, const std::string& name, const std::string& labels) {
   Recipe r;
+  r.labels.from = checked_labels_option(labels);
   r.name = name.empty() ? fs::path(path).filename().replace_extension().string() : name;
   r.description = "user images from " + fs::absolute(path).string();
   r.licence = "as given by the user";

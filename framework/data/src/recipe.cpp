@@ -75,6 +75,18 @@ Recipe read_recipe(const fs::path& file) {
   r.fit = prep.view().string("fit");
   r.svg_size = prep.view().integer("svg_size");
   r.steps = prep.view().strings("steps");
+
+  if (const toml::table* labels = root.get_as<toml::table>("labels")) {
+    const CheckedTable lab(file, *labels, recipe_labels_schema(), "recipe [labels]", "labels");
+    const ConfigView& l = lab.view();
+    r.labels.from = l.string("from");
+    r.labels.path = l.string("path");
+    r.labels.sha256 = l.string("sha256");
+    r.labels.class_names = l.strings("class_names");
+    if (r.labels.from == "idx" && (r.labels.path.empty() || r.labels.sha256.size() != 64 || r.labels.class_names.empty()))
+      throw ConfigError(fmt::format("{}: [labels] from = \"idx\" needs path, sha256 (64 hex digits) and class_names",
+                                    lab.where("from")));
+  }
   return r;
 }
 

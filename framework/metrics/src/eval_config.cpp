@@ -21,6 +21,9 @@ Schema eval_schema() {
       .at_least(1);
   s.integer("seed", 0, "Seed of the latents of the generated images (the same at every evaluation).").at_least(0);
   s.boolean("noise_floor", true, "Also report each metric between two halves of the real images.");
+  s.boolean("per_class", false,
+            "A conditional generator: also report each metric per class (that class's generated images against its "
+            "real ones) under per_class in metrics.jsonl.");
   return s;
 }
 

@@ -24,16 +24,19 @@ EvalSettings eval_settings(const Config& config) {
   s.batch = eval.integer("batch");
   s.seed = static_cast<std::uint64_t>(eval.integer("seed"));
   s.noise_floor = eval.boolean("noise_floor");
+  s.per_class = eval.boolean("per_class");
   return s;
 }
 
 nlohmann::json to_json(const MetricResult& r) {
-  return {{"metric", r.metric},
-          {"value", r.value ? nlohmann::json(*r.value) : nlohmann::json()},
-          {"values", r.values},
-          {"noise_floor", r.noise_floor},
-          {"protocol", r.protocol},
-          {"seconds", r.seconds}};
+  nlohmann::json out = {{"metric", r.metric},
+                        {"value", r.value ? nlohmann::json(*r.value) : nlohmann::json()},
+                        {"values", r.values},
+                        {"noise_floor", r.noise_floor},
+                        {"protocol", r.protocol},
+                        {"seconds", r.seconds}};
+  if (!r.per_class.is_null()) out["per_class"] = r.per_class;
+  return out;
 }
 
 std::string summary(const MetricResult& r) {
@@ -97,8 +100,9 @@ std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& ge
                                   });
       state->real_ready = true;
     }
-    // The same latents at every evaluation, from their own stream (training RNG untouched).
+    // The same latents (and labels) at every evaluation, from their own stream (training RNG untouched).
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings_.seed);
+    const torch::Tensor labels = generator.classes() ? generated_labels(state->num_generated) : torch::Tensor();
     // A group shares the batches when each rank gets at least one: rank r takes [first, end).
     const std::int64_t batches = (state->num_generated + settings_.batch - 1) / settings_.batch;
     const bool split = shared && shared->size > 1 && batches >= shared->size;
@@ -110,7 +114,10 @@ std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& ge
       const torch::Tensor z_cpu = torch::randn({n, generator.latent_dim()}, gen);  // every latent drawn, in order
       if (b < first || b >= end) continue;
       const torch::Tensor z = z_cpu.to(device_);
-      torch::Tensor images = generator.forward(z);
+      const Condition c = labels.defined()
+                              ? torch::one_hot(labels.slice(0, done, done + n), generator.classes()).to(z.dtype()).to(device_)
+                              : Condition();
+      torch::Tensor images = generator.forward(z, c);
       if (images.size(2) != resolution) images = torch::upsample_nearest2d(images, {resolution, resolution});
       parts.push_back(state->detector->features(to_uint8_images(images)));
       if (progress) progress(fmt::format("eval {}: generated {}/{}", name, done + n, state->num_generated));
@@ -119,6 +126,35 @@ std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& ge
     seconds[name] = std::chrono::duration<double>(Clock::now() - start).count();
   }
   return fake_features;
+}
+
+// As the official metrics draw them (stylegan2-ada metric_utils): the label of a uniformly drawn
+// dataset image, from a stream of their own so the latents stay those of an unconditional run.
+torch::Tensor Evaluator::generated_labels(std::int64_t count) const {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(settings_.seed + 1);
+  const torch::Tensor pick = torch::randint(dataset_.size(), {count}, gen, torch::kLong);
+  return dataset_.labels().index_select(0, pick);
+}
+
+// Each class's generated features against its real ones (classes with too few rows are skipped, saying so).
+nlohmann::json Evaluator::per_class(const MetricSpec& spec, const torch::Tensor& real, const torch::Tensor& real_labels,
+                                    const torch::Tensor& fake, const torch::Tensor& fake_labels) const {
+  const MetricFamily& family = metric_family(spec.family);
+  const auto names = dataset_.class_names();
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const torch::Tensor r = real.index({real_labels == static_cast<std::int64_t>(k)});
+    const torch::Tensor f = fake.index({fake_labels == static_cast<std::int64_t>(k)});
+    nlohmann::json entry = {{"num_real", r.size(0)}, {"num_generated", f.size(0)}};
+    if (std::min(r.size(0), f.size(0)) < family.min_rows(spec)) {
+      entry["skipped"] = fmt::format("fewer than the {} images per side the metric needs", family.min_rows(spec));
+    } else {
+      entry["values"] = family.compare(spec, r, f);
+      if (!family.scalar.empty()) entry["value"] = entry["values"][family.scalar];
+    }
+    out[names[k]] = entry;
+  }
+  return out;
 }
 
 std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalProgress& progress,
@@ -145,6 +181,11 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
     r.metric = spec.name;
     r.values = family.compare(spec, real, fake);
     if (!family.scalar.empty()) r.value = r.values[family.scalar].get<double>();
+    if (settings_.per_class && generator.classes()) {
+      const torch::Tensor real_labels =
+          dataset_.labels().index_select(0, real_image_indices(dataset_.size(), settings_.max_real));
+      r.per_class = per_class(spec, real, real_labels, fake, generated_labels(state.num_generated).slice(0, 0, spec.num_generated));
+    }
     if (settings_.noise_floor && real.size(0) >= 4 && state.noise_floors.count(spec.name)) {
       r.noise_floor = state.noise_floors.at(spec.name);
     } else if (settings_.noise_floor && real.size(0) >= 4) {
@@ -172,9 +213,14 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
                                      : fmt::format("all {} training images, no x-flip", dataset_.size())},
                   {"dataset_pixels_sha256", state.real.dataset_sha256},
                   {"real_features_key", state.real.key},
-                  {"generator", fmt::format("G_ema in eval mode, z ~ N(0, I) from seed {}, images below {}px "
+                  {"generator", fmt::format("G_ema in eval mode, z ~ N(0, I) from seed {}{}, images below {}px "
                                             "upsampled (nearest), converted to uint8 as x*127.5+128",
-                                            settings_.seed, resolution)}};
+                                            settings_.seed,
+                                            generator.classes()
+                                                ? fmt::format(", class labels of uniformly drawn dataset images "
+                                                              "(seed {})", settings_.seed + 1)
+                                                : std::string(),
+                                            resolution)}};
     if (family.takes_neighbours) r.protocol["neighbours"] = spec.neighbours;
     r.seconds = extraction_seconds[spec.detector] + std::chrono::duration<double>(Clock::now() - start).count();
     extraction_seconds[spec.detector] = 0;  // counted once, with the first metric on the detector

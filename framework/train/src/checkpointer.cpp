@@ -66,7 +66,7 @@ void Checkpointer::write_best(std::int64_t nimg) {
     write(layout_.best(), {});
 }
 
-std::string Checkpointer::resume(const fs::path& file, bool force) {
+std::string Checkpointer::resume(const fs::path& file, bool force, const ConfigUpgrade& upgrade) {
   Checkpoint checkpoint(file, device_);  // verified; tensors straight onto this run's device
   imported_ = checkpoint.imported();
   if (imported_) {  // `ganrig import`: training starts from its networks, the rest fresh
@@ -79,7 +79,10 @@ std::string Checkpointer::resume(const fs::path& file, bool force) {
     last_ = file;
     return {};
   }
-  const std::string difference = first_difference(science_config(checkpoint.config_toml()), science_config(config_text_));
+  // Both sides through the same upgrade, so only what the configs say differs, not how they are written.
+  const std::string then = upgrade ? upgrade(checkpoint.config_toml()) : checkpoint.config_toml();
+  const std::string now = upgrade ? upgrade(config_text_) : config_text_;
+  const std::string difference = first_difference(science_config(then), science_config(now));
   if (!difference.empty() && !force)
     throw Error(fmt::format("refusing to resume from {}: the configuration changed ({}); pass --force to resume anyway",
                             file.string(), difference));

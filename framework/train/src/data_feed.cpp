@@ -1,6 +1,10 @@
 #include "ganrig/train/data_feed.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ganrig/error.hpp"
 
 namespace ganrig {
 
@@ -23,6 +27,7 @@ torch::Tensor DataFeed::next_uint8(std::int64_t batch, std::int64_t first, std::
   }
   const torch::Tensor index = torch::cat(parts).narrow(0, first, count);
   torch::Tensor images = dataset_.images().index_select(0, index);
+  last_labels_ = dataset_.labels().defined() ? dataset_.labels().index_select(0, index) : torch::Tensor();
   if (dataset_.xflip()) {  // drawn for the whole batch, so the stream does not depend on the share
     const torch::Tensor flip = (torch::rand({batch}, rng_) < 0.5).narrow(0, first, count).view({count, 1, 1, 1});
     images = torch::where(flip, images.flip({3}), images);
@@ -34,12 +39,35 @@ void DataFeed::save(std::map<std::string, torch::Tensor>& state) const {
   state["data_rng"] = rng_.get_state();
   state["data_order"] = order_.defined() ? order_ : torch::empty({0}, torch::kLong);
   state["data_cursor"] = torch::tensor(cursor_, torch::kLong);
+  save_class_names(state, dataset_.class_names());
+}
+
+void save_class_names(std::map<std::string, torch::Tensor>& state, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  const std::string text = nlohmann::json(names).dump();
+  state["class_names"] = torch::tensor(std::vector<std::uint8_t>(text.begin(), text.end()), torch::kUInt8);
+}
+
+std::vector<std::string> checkpoint_class_names(const std::map<std::string, torch::Tensor>& state) {
+  const auto found = state.find("class_names");
+  if (found == state.end()) return {};
+  const torch::Tensor bytes = found->second.to(torch::kCPU).contiguous();
+  const auto* data = bytes.data_ptr<std::uint8_t>();
+  return nlohmann::json::parse(std::string(data, data + bytes.numel())).get<std::vector<std::string>>();
+}
+
+torch::Tensor one_hot_condition(const torch::Tensor& labels, std::int64_t classes) {
+  return torch::one_hot(labels, classes).to(c10::typeMetaToScalarType(torch::get_default_dtype()));
 }
 
 void DataFeed::load(const std::map<std::string, torch::Tensor>& state) {
   rng_.set_state(state.at("data_rng"));
   order_ = state.at("data_order").numel() ? state.at("data_order").clone() : torch::Tensor();
   cursor_ = state.at("data_cursor").item<std::int64_t>();
+  const auto saved = checkpoint_class_names(state);
+  if (!saved.empty() && saved != dataset_.class_names())
+    throw Error(fmt::format("the checkpoint was trained on a dataset with the classes [{}]; this dataset has [{}]",
+                            fmt::join(saved, ", "), fmt::join(dataset_.class_names(), ", ")));
 }
 
 torch::Tensor to_signed_float(const torch::Tensor& images_uint8) {

@@ -63,7 +63,7 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
   return experiment;
 }
 
-Models build_models(Experiment& experiment) {
+Models build_models(Experiment& experiment, const std::vector<std::string>* class_names) {
   Config& config = experiment.config;
   torch::manual_seed(static_cast<std::uint64_t>(experiment.seed()));
   // [exec] precision = "fp64": the networks (and whatever the caller makes next) are float64, in
@@ -80,6 +80,7 @@ Models build_models(Experiment& experiment) {
       throw ConfigError(fmt::format("{}: the dataset is empty", config.origin("dataset.type").location()));
   }
   BuildContext ctx(experiment.registry, config, models.dataset->shape(), experiment.seed());
+  ctx.set_class_names(class_names ? *class_names : models.dataset->class_names());
   models.generator = ctx.build<Generator>("generator");
   models.discriminator = ctx.build<Discriminator>("discriminator");
   models.loss = ctx.build<Loss>("loss");

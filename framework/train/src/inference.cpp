@@ -7,6 +7,8 @@
 #include <iostream>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "ganrig/dry_run.hpp"
@@ -15,6 +17,7 @@
 #include "ganrig/run_dir.hpp"
 #include "ganrig/sha256.hpp"
 #include "ganrig/train/checkpoint.hpp"
+#include "ganrig/train/data_feed.hpp"
 #include "ganrig/train/experiment.hpp"
 
 namespace fs = std::filesystem;
@@ -28,6 +31,7 @@ struct TrainedGenerator::State {
   fs::path checkpoint;
   std::string weights, type;
   std::int64_t nimg = 0, resolution = 0, channels = 3;
+  std::vector<std::string> class_names;  // of a conditional generator
   double alpha = 1.0;
 };
 
@@ -84,15 +88,20 @@ TrainedGenerator TrainedGenerator::load(const fs::path& target, const GeneratorL
     throw;
   }
   if (temporary) fs::remove(experiment_options.file);
+  // The classes come from the checkpoint (the dataset may be elsewhere), so the state is read first.
+  Checkpoint file(checkpoint, options.device);
+  CheckpointParts parts;
+  file.restore(parts);
+  const std::vector<std::string> class_names = checkpoint_class_names(parts.state);
   Models models;
   {
     DryRun no_data_no_weights;  // the generator's weights come from the checkpoint
-    models = build_models(*state->experiment);
+    models = build_models(*state->experiment, class_names.empty() ? nullptr : &class_names);
   }
   state->generator = options.weights == "ema" ? models.generator_ema : models.generator;
-  CheckpointParts parts;
+  if (state->generator->classes()) state->class_names = class_names;
   (options.weights == "ema" ? parts.generator_ema : parts.generator) = state->generator.get();
-  Checkpoint(checkpoint, options.device).restore(parts);
+  file.restore(parts);
   state->nimg = parts.state.count("cur_nimg") ? parts.state.at("cur_nimg").item<std::int64_t>() : 0;
   state->resolution = models.dataset->shape().resolution;
   state->channels = models.dataset->shape().channels;
@@ -119,11 +128,34 @@ TrainedGenerator TrainedGenerator::load(const fs::path& target, const GeneratorL
   return g;
 }
 
-torch::Tensor TrainedGenerator::generate(const torch::Tensor& z) const {
+torch::Tensor TrainedGenerator::generate(const torch::Tensor& z, const torch::Tensor& labels) const {
   if (z.dim() != 2 || z.size(1) != latent_dim())
     throw Error(fmt::format("latents of shape {}; expected [N, {}]", fmt::join(z.sizes(), ", "), latent_dim()));
+  const auto classes = static_cast<std::int64_t>(state_->class_names.size());
+  if (classes == 0 && labels.defined())
+    throw Error("this generator is unconditional; it takes no class labels");
+  if (classes > 0 && (!labels.defined() || labels.dim() != 1 || labels.size(0) != z.size(0)))
+    throw Error(fmt::format("this generator is conditional on {} classes; give one class per latent", classes));
+  if (classes > 0 && (labels.min().item<std::int64_t>() < 0 || labels.max().item<std::int64_t>() >= classes))
+    throw Error(fmt::format("class labels must be in [0, {})", classes));
   torch::NoGradGuard no_grad;
-  return state_->generator->forward(z.to(state_->device, torch::kFloat32));
+  const torch::Tensor latents = z.to(state_->device, torch::kFloat32);
+  const Condition c = classes ? one_hot_condition(labels.to(torch::kLong), classes).to(latents) : Condition();
+  return state_->generator->forward(latents, c);
+}
+
+const std::vector<std::string>& TrainedGenerator::class_names() const { return state_->class_names; }
+
+std::int64_t TrainedGenerator::class_index(const std::string& text) const {
+  const auto& names = state_->class_names;
+  if (names.empty()) throw Error(fmt::format("--class {}: this generator is unconditional (trained without labels)", text));
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (names[k] == text) return static_cast<std::int64_t>(k);
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch); });
+  if (digits && text.size() < 10 && std::stoll(text) < static_cast<std::int64_t>(names.size())) return std::stoll(text);
+  std::vector<std::string> listed;
+  for (std::size_t k = 0; k < names.size(); ++k) listed.push_back(fmt::format("{} = \"{}\"", k, names[k]));
+  throw Error(fmt::format("--class {}: not a class of this generator; its classes are {}", text, fmt::join(listed, ", ")));
 }
 
 std::int64_t TrainedGenerator::latent_dim() const { return state_->generator->latent_dim(); }

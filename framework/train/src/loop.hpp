@@ -49,7 +49,9 @@ class Loop {
   void start();
   int stop_signal();                           // the same on every rank
   std::int64_t share_of(std::int64_t batch) const;  // this rank's part of a global batch
-  torch::Tensor next_reals(std::int64_t share);
+  // This rank's reals in [-1, 1] on the device, and their one-hot labels in a conditional run.
+  std::pair<torch::Tensor, Condition> next_reals(std::int64_t share);
+  std::string resolved_as_now(const std::string& checkpoint_config) const;
   std::vector<torch::Tensor> replica_tensors(bool with_parameters) const;
   void check_replicas_agree();
   void end_tick(double seconds, bool final, bool done);
@@ -68,6 +70,7 @@ class Loop {
   std::unique_ptr<RunState> state_;
   std::unique_ptr<Growth> growth_;
   std::unique_ptr<DataFeed> feed_;
+  std::int64_t classes_ = 0;  // > 0: a conditional run (G or D conditioned on the dataset's classes)
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<PhaseRunner> phases_;
   std::unique_ptr<LoopContext> context_;

@@ -8,6 +8,7 @@
 
 #include "ganrig/npy.hpp"
 #include "ganrig/spectral_norm.hpp"
+#include "ganrig/train/data_feed.hpp"
 #include "ganrig/train/trainer.hpp"
 #include "ganrig/twin_record.hpp"
 
@@ -19,9 +20,14 @@ PhaseRunner::PhaseRunner(const LoopSettings& settings, Precision& precision, Tic
     : settings_(settings), precision_(precision), stats_(stats), state_(state), device_(device),
       last_checkpoint_(last_checkpoint), world_(world), run_seed_(run_seed) {}
 
+void PhaseRunner::condition_on(torch::Tensor dataset_labels, std::int64_t classes) {
+  label_pool_ = std::move(dataset_labels);
+  classes_ = classes;
+}
+
 void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
-                      const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
-                      Discriminator& discriminator, const PhaseLoss& loss) {
+                      const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, const Condition& real_c,
+                      Generator& generator, Discriminator& discriminator, const PhaseLoss& loss) {
   for (auto& p : frozen) p.set_requires_grad(false);
   for (auto& p : params) p.set_requires_grad(true);
   optimizer.zero_grad();
@@ -33,7 +39,7 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
     // none open, so every training-mode forward iterates (torch.nn.utils.spectral_norm).
     std::optional<SpectralNormStep> spectral_norm_step;
     if (!settings_.spectral_norm_per_forward) spectral_norm_step.emplace();
-    total = accumulate(name, real, generator, discriminator, loss);
+    total = accumulate(name, real, real_c, generator, discriminator, loss);
   }
   if (recording) {
     recorded("out:loss", total / static_cast<double>(rounds(real.size(0))));
@@ -69,8 +75,8 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
 std::int64_t PhaseRunner::rounds(std::int64_t batch) const { return batch / std::min(settings_.micro_batch, batch); }
 
 // Sum of the micro-batches' losses (on the device); gradients accumulated, scaled by 1 / rounds.
-torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tensor& real, Generator& generator,
-                                      Discriminator& discriminator, const PhaseLoss& loss_fn) {
+torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tensor& real, const Condition& real_c,
+                                      Generator& generator, Discriminator& discriminator, const PhaseLoss& loss_fn) {
   const std::int64_t rounds = this->rounds(real.size(0));
   const std::int64_t micro = real.size(0) / rounds;
   const std::int64_t first_index = world_.rank() * rounds;  // this rank's first micro-batch of the global batch
@@ -79,7 +85,10 @@ torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tens
     seed_micro_batch(run_seed_, state_.batch_idx, name, first_index + r, device_);
     const torch::Tensor real_part = real.narrow(0, r * micro, micro);
     const torch::Tensor z = recorded("randn:z", torch::randn({micro, generator.latent_dim()}, torch::device(device_)));
-    LossInputs in{generator, discriminator, real_part, z, stats_};
+    // Drawn after z, and only in a conditional run: an unconditional run's streams stay as they were.
+    const Condition fake_c = draw_fake_labels(micro);
+    const Condition real_c_part = real_c.defined() ? real_c.narrow(0, r * micro, micro) : Condition();
+    LossInputs in{generator, discriminator, real_part, z, stats_, real_c_part, fake_c};
     torch::Tensor loss;
     {
       RECORD_FUNCTION("ganrig::" + name + "_forward", std::vector<c10::IValue>());
@@ -94,6 +103,13 @@ torch::Tensor PhaseRunner::accumulate(const std::string& name, const torch::Tens
     total += loss.detach();
   }
   return total;
+}
+
+Condition PhaseRunner::draw_fake_labels(std::int64_t count) const {
+  if (classes_ == 0) return {};
+  const torch::Tensor pick =
+      recorded("randint:fake_c", torch::randint(label_pool_.size(0), {count}, torch::dtype(torch::kLong).device(device_)));
+  return one_hot_condition(label_pool_.index_select(0, pick), classes_);
 }
 
 // DIR/<iteration>/<phase>/<k>-<kind>-<what>.npy, in the order they were recorded (float32; integer

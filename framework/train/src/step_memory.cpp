@@ -59,7 +59,10 @@ std::optional<StepMemory> measure_step_memory(const Models& models, const Config
   const std::int64_t before = heap_bytes_in_use();
   {
     Precision::ForwardGuard autocast(forward_precision);
-    const torch::Tensor logits = models.discriminator->forward(models.generator->forward(z));
+    // A conditional run's networks get labels (class 0 for all: the memory does not depend on which).
+    const std::int64_t classes = std::max(models.generator->classes(), models.discriminator->classes());
+    const Condition c = classes ? torch::one_hot(torch::zeros({z.size(0)}, torch::kLong), classes).to(z.dtype()) : Condition();
+    const torch::Tensor logits = models.discriminator->forward(models.generator->forward(z, c), c);
     m.bytes_per_image = std::max<double>(0, heap_bytes_in_use() - before) / static_cast<double>(m.measured_images);
   }
   m.needed_bytes = m.bytes_per_image * static_cast<double>(m.micro_batch);

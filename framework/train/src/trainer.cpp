@@ -12,6 +12,8 @@
 #include "ganrig/atomic_file.hpp"
 #include "ganrig/config_view.hpp"
 #include "ganrig/npy.hpp"
+#include "ganrig/toml_file.hpp"
+#include "ganrig/validate.hpp"
 #include "ganrig/train/ema.hpp"
 #include "ganrig/train/stop_signal.hpp"
 #include "loop.hpp"
@@ -58,6 +60,9 @@ Loop::Loop(Experiment& experiment, const TrainOptions& options)
     checkpointer_->add(*part);
   phases_ = std::make_unique<PhaseRunner>(settings_, precision_, stats_, *state_, device_, checkpointer_->last(),
                                           world_, static_cast<std::uint64_t>(experiment_.seed()));
+  const Models& m = networks_->models;
+  classes_ = std::max(m.generator->classes(), m.discriminator->classes());
+  if (classes_ > 0) phases_->condition_on(m.dataset->labels().to(device_), classes_);
   context_ = std::make_unique<LoopContext>(LoopContext{experiment_, config_, settings_, options_, layout,
                                                        device_, *networks_, *state_, *growth_, stats_, progress_,
                                                        *checkpointer_, world_});
@@ -102,7 +107,9 @@ void Loop::start() {
   bool imported = false;  // a checkpoint of `ganrig import`: its networks go on, nothing else
   if (resumed) {
     const fs::path& file = *options_.resume_from;
-    const std::string difference = checkpointer_->resume(file, options_.force);
+    const std::string difference = checkpointer_->resume(file, options_.force, [this](const std::string& text) {
+      return resolved_as_now(text);
+    });
     imported = checkpointer_->resumed_imported();
     if (!difference.empty() && world_.is_main()) {
       progress_.line(fmt::format("resuming with a changed configuration (--force): {}", difference));
@@ -250,38 +257,53 @@ void Loop::end_tick(double seconds, bool final, bool done) {
   state_->tick_start_nimg = state_->cur_nimg;
 }
 
+// A checkpoint's config with this build's defaults for keys added since it was written (cond =
+// false, ...): an earlier version's run resumes without --force. Text this build cannot validate
+// stays as it is (and then differs).
+std::string Loop::resolved_as_now(const std::string& text) const {
+  try {
+    Config then;
+    then.root = parse_toml_bounded(text, "checkpoint config");
+    validate_experiment(then, experiment_.registry);
+    return to_toml(then, false);
+  } catch (const std::exception&) {
+    return text;
+  }
+}
+
 // uint8 leaves the host (pinned for an asynchronous copy to a GPU) and becomes [-1, 1] floats on
 // the device: a quarter of the bytes to move, no wait on the copy.
-torch::Tensor Loop::next_reals(std::int64_t share) {
+std::pair<torch::Tensor, Condition> Loop::next_reals(std::int64_t share) {
   RECORD_FUNCTION("ganrig::data", std::vector<c10::IValue>());
   torch::Tensor images = feed_->next_uint8(state_->batch, world_.rank() * share, share);
+  const Condition real_c = classes_ > 0 ? one_hot_condition(feed_->last_labels(), classes_).to(device_) : Condition();
   if (!settings_.record_twin.empty()) {  // the twin run replays exactly these images
     const fs::path folder = fs::path(settings_.record_twin) / fmt::format("{:06d}", state_->batch_idx);
     fs::create_directories(folder);
     write_npy(folder / "reals.npy", images);
   }
   if (device_.is_cuda()) images = images.pin_memory();
-  return growth_->fade_reals(to_signed_float(images.to(device_, /*non_blocking=*/true)));
+  return {growth_->fade_reals(to_signed_float(images.to(device_, /*non_blocking=*/true))), real_c};
 }
 
 void Loop::step() {
   growth_->apply(state_->cur_nimg, *networks_, state_->batch);
   if (!settings_.record_twin.empty())  // the state this step starts from (networks and Adam's moments)
     checkpointer_->save_as(fs::path(settings_.record_twin) / fmt::format("start-{:06d}.pt", state_->batch_idx));
-  const torch::Tensor real = next_reals(share_of(state_->batch));
+  const auto [real, real_c] = next_reals(share_of(state_->batch));
   Models& m = networks_->models;
   auto g_params = m.generator->parameters();
   auto& d_params = networks_->d_trainable;
   Loss& loss = *m.loss;
-  phases_->run("G", *networks_->optimizer_g, g_params, d_params, real, *m.generator, *m.discriminator,
+  phases_->run("G", *networks_->optimizer_g, g_params, d_params, real, real_c, *m.generator, *m.discriminator,
                [&](const LossInputs& in) { return loss.generator_loss(in); });
-  phases_->run("D", *networks_->optimizer_d, d_params, g_params, real, *m.generator, *m.discriminator,
+  phases_->run("D", *networks_->optimizer_d, d_params, g_params, real, real_c, *m.generator, *m.discriminator,
                [&](const LossInputs& in) { return loss.discriminator_loss(in); });
   for (const auto& reg : loss.regularizers()) {
     if (reg.interval <= 0 || state_->batch_idx % reg.interval != 0) continue;
     const bool on_g = reg.network == RegularizerSpec::Network::Generator;
     phases_->run(reg.name, on_g ? *networks_->optimizer_g : *networks_->optimizer_d, on_g ? g_params : d_params,
-                 on_g ? d_params : g_params, real, *m.generator, *m.discriminator,
+                 on_g ? d_params : g_params, real, real_c, *m.generator, *m.discriminator,
                  [&](const LossInputs& in) { return loss.regularizer_loss(reg.name, in); });
   }
   for (auto& p : g_params) p.set_requires_grad(true);

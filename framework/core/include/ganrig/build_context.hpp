@@ -23,6 +23,14 @@ class BuildContext {
   ImageShape image() const { return image_; }
   std::uint64_t seed() const { return seed_; }
 
+  // The dataset's class names (empty: unlabelled), which conditional components are built for.
+  void set_class_names(std::vector<std::string> names) { class_names_ = std::move(names); }
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  // Classes a component with a boolean `key` (e.g. "cond") is conditioned on: 0 when the key is
+  // false, the dataset's class count when true; a located ConfigError when true and the dataset
+  // has no labels.
+  std::int64_t conditional_classes(const ConfigView& view, const std::string& key) const;
+
   // Builds the component described by the validated table at `table_path` ("augment").
   template <class I>
   std::shared_ptr<I> build(const std::string& table_path) {
@@ -72,6 +80,7 @@ class BuildContext {
   const Config& config_;
   ImageShape image_;
   std::uint64_t seed_;
+  std::vector<std::string> class_names_;
   std::set<std::string> consumed_;
 };
 

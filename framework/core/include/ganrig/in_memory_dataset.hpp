@@ -4,6 +4,7 @@
 // constructor.
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "ganrig/interfaces.hpp"
 
@@ -14,6 +15,8 @@ class InMemoryDataset : public Dataset {
   const torch::Tensor& images() const override { return images_; }
   bool xflip() const override { return xflip_; }
   std::string description() const override { return description_; }
+  const torch::Tensor& labels() const override { return labels_; }
+  std::vector<std::string> class_names() const override { return class_names_; }
 
  protected:
   // uint8 [N, C, R, R] on the CPU (made contiguous here).
@@ -22,6 +25,16 @@ class InMemoryDataset : public Dataset {
     xflip_ = xflip;
     description_ = std::move(description);
   }
+  // Class labels, int64 [N] (one per image held) in [0, names.size()), and the class names. A
+  // dataset without labels never calls it. A dry run passes an empty tensor with the names.
+  void hold_labels(torch::Tensor labels, std::vector<std::string> names) {
+    TORCH_CHECK(labels.dim() == 1 && labels.size(0) == images_.size(0), "one label per image");
+    TORCH_CHECK(labels.numel() == 0 || (labels.min().item<std::int64_t>() >= 0 &&
+                                        labels.max().item<std::int64_t>() < static_cast<std::int64_t>(names.size())),
+                "labels in [0, classes)");
+    labels_ = labels.to(torch::kLong).contiguous();
+    class_names_ = std::move(names);
+  }
   // A dry run (dry_run.hpp) reads no images: an empty dataset of the shape the networks are built for.
   void hold_shape(std::int64_t channels, std::int64_t resolution, const std::string& description) {
     hold(torch::empty({0, channels, resolution, resolution}, torch::kUInt8), false,
@@ -29,7 +42,8 @@ class InMemoryDataset : public Dataset {
   }
 
  private:
-  torch::Tensor images_;
+  torch::Tensor images_, labels_;
+  std::vector<std::string> class_names_;
   bool xflip_ = false;
   std::string description_;
 };

@@ -53,25 +53,37 @@ class Block {
                                                      bool spectral_norm) const;
 };
 
-// kind "generator": latent [B, latent_dim] -> image [B, C, R, R] in [-1, 1] (roughly).
+// The condition networks receive: class labels one-hot, float [B, classes] (the official code's
+// `c`), or an undefined tensor in an unconditional run. A component built unconditional ignores it;
+// one built conditional (classes() > 0) needs it.
+using Condition = torch::Tensor;
+
+// kind "generator": latent [B, latent_dim] (and condition) -> image [B, C, R, R] in [-1, 1] (roughly).
 class Generator : public torch::nn::Module {
  public:
   static constexpr const char* kind = "generator";
-  virtual torch::Tensor forward(const torch::Tensor& z) = 0;
+  virtual torch::Tensor forward(const torch::Tensor& z, const Condition& c = {}) = 0;
   virtual std::int64_t latent_dim() const = 0;
+  // Classes the generator is conditioned on (0: unconditional).
+  virtual std::int64_t classes() const { return 0; }
 };
 
-// kind "discriminator": image [B, C, R, R] -> logits [B, ...] (any trailing shape).
+// kind "discriminator": image [B, C, R, R] (and condition) -> logits [B, ...] (any trailing shape).
 class Discriminator : public torch::nn::Module {
  public:
   static constexpr const char* kind = "discriminator";
-  virtual torch::Tensor forward(const torch::Tensor& images) = 0;
-  // {D(first), D(second)}: what two forward calls in that order give (same random draws, separate
-  // train-mode statistics). A discriminator may run frozen, batch-independent parts on both at once.
-  virtual std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second) {
-    torch::Tensor a = forward(first);
-    return {a, forward(second)};
+  virtual torch::Tensor forward(const torch::Tensor& images, const Condition& c = {}) = 0;
+  // {D(first, c_first), D(second, c_second)}: what two forward calls in that order give (same random
+  // draws, separate train-mode statistics). A discriminator may run frozen, batch-independent parts
+  // on both at once.
+  virtual std::pair<torch::Tensor, torch::Tensor> forward_pair(const torch::Tensor& first, const torch::Tensor& second,
+                                                               const Condition& c_first = {},
+                                                               const Condition& c_second = {}) {
+    torch::Tensor a = forward(first, c_first);
+    return {a, forward(second, c_second)};
   }
+  // Classes the discriminator is conditioned on (0: unconditional).
+  virtual std::int64_t classes() const { return 0; }
   // Every tensor (parameters and buffers) under the names of another code base's discriminator
   // (`format`, e.g. "pg": the official Projected GAN's ProjectedDiscriminator), for its
   // load_state_dict(strict=True); an Error naming what that code cannot express otherwise.
@@ -116,13 +128,20 @@ class StatsSink {
   virtual void add(const std::string& name, const torch::Tensor& value) = 0;
 };
 
-// What a loss phase sees: the networks, a real micro-batch and fresh latents.
+// What a loss phase sees: the networks, a real micro-batch with its labels, fresh latents and the
+// labels drawn for the fakes.
 struct LossInputs {
   Generator& generator;
   Discriminator& discriminator;
   const torch::Tensor& real;  // [b, C, R, R] in [-1, 1]
   const torch::Tensor& z;     // [b, latent_dim], drawn fresh for this phase
   StatsSink& stats;
+  const Condition& real_c;    // the reals' labels (undefined in an unconditional run)
+  const Condition& fake_c;    // labels for the fakes, drawn from the dataset's label distribution
+
+  torch::Tensor fakes() const { return generator.forward(z, fake_c); }
+  torch::Tensor judge_fakes(const torch::Tensor& images) const { return discriminator.forward(images, fake_c); }
+  torch::Tensor judge_reals(const torch::Tensor& images) const { return discriminator.forward(images, real_c); }
 };
 
 // A regularization phase the loss asks the loop to schedule ("Dreg" every 16 iterations).
@@ -174,6 +193,10 @@ class Dataset {
   static constexpr const char* kind = "dataset";
   virtual ~Dataset() = default;
   virtual const torch::Tensor& images() const = 0;  // uint8 [N, C, R, R], contiguous, CPU
+  // Class of each image, int64 [N] in [0, class_names().size()), or undefined: an unlabelled dataset.
+  virtual const torch::Tensor& labels() const = 0;
+  virtual std::vector<std::string> class_names() const { return {}; }  // empty: unlabelled
+  std::int64_t classes() const { return static_cast<std::int64_t>(class_names().size()); }
   virtual bool xflip() const { return false; }       // random horizontal flips when batching
   virtual std::string description() const = 0;      // for logs and env.json
   std::int64_t size() const { return images().size(0); }

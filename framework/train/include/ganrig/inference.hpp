@@ -6,6 +6,8 @@
 //
 //   auto g = ganrig::TrainedGenerator::load("runs/pg_pokemon64/00000-run", {torch::kCUDA});
 //   torch::Tensor images = g.generate(ganrig::seed_latents({0, 1, 2}, g.latent_dim()));  // [3, C, R, R]
+//   // a conditional generator: one class per image (indices into g.class_names())
+//   torch::Tensor shirts = g.generate(ganrig::seed_latents({0, 1}, g.latent_dim()), torch::tensor({6, 6}));
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -41,9 +43,14 @@ class TrainedGenerator {
   // z [N, latent_dim] (any device, float) -> images [N, C, R, R] in about [-1, 1], on the
   // generator's device; no gradients. Progressive runs generate at the checkpoint's resolution
   // and fade-in.
-  torch::Tensor generate(const torch::Tensor& z) const;
+  // A conditional generator needs `labels` (int64 [N], class indices); an unconditional one refuses them.
+  torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels = {}) const;
 
   std::int64_t latent_dim() const;
+  // The classes a conditional generator was trained on (from the checkpoint); empty: unconditional.
+  const std::vector<std::string>& class_names() const;
+  // The index of a class given by name or by index ("Trouser" or "1"); an Error listing the classes.
+  std::int64_t class_index(const std::string& name_or_index) const;
   std::int64_t resolution() const;     // of the generated images
   std::int64_t channels() const;       // of the generated images (3 for RGB)
   double alpha() const;                // fade-in at the checkpoint (1 when not growing)

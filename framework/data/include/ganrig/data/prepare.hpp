@@ -36,16 +36,19 @@ std::vector<EncodedImage> fetch_source(const Recipe& recipe, const std::filesyst
                                        const PrepareProgress& progress = {});
 
 // Decodes and packs `images` at each resolution into `output_folder`/<name>-<res>.ganrigd (+ .json).
+// With `class_names`, each image's label (EncodedImage::label) is packed too (labels.hpp).
 PrepareResult pack_images(const Recipe& recipe, const std::vector<EncodedImage>& images,
                           const std::vector<std::int64_t>& resolutions, const std::filesystem::path& output_folder,
-                          const nlohmann::json& source_record, const PrepareProgress& progress = {});
+                          const nlohmann::json& source_record, const PrepareProgress& progress = {},
+                          const std::vector<std::string>& class_names = {});
 
 // The whole preparation of a recipe into <cache_root>/datasets/<name>/.
 PrepareResult prepare_recipe(const Recipe& recipe, std::vector<std::int64_t> resolutions,
                              const std::filesystem::path& cache_root, const PrepareProgress& progress = {});
 
-// A recipe for a user's folder or zip (no package, no sha256 pin; the manifest records each file's sha256).
-Recipe folder_recipe(const std::filesystem::path& path, const std::string& name);
+// A recipe for a user's folder or zip (no package, no sha256 pin; the manifest records each file's
+// sha256); `labels`: auto, folders, json or none (Recipe::labels).
+Recipe folder_recipe(const std::filesystem::path& path, const std::string& name, const std::string& labels = "auto");
 
 // Glob match where '*' and '?' stay within one path component.
 bool glob_match(const std::string& pattern, const std::string& path);

@@ -24,6 +24,14 @@ struct Recipe {
     std::vector<std::string> exclude;
     std::string format = "images";  // "images" or "idx" (gzip IDX, e.g. Fashion-MNIST)
   } source;
+  // Class labels (labels.hpp): "none"; "folders" (each image's sub-folder); "json" (a dataset.json
+  // in stylegan2-ada's format beside the images); "idx" (a gzip IDX label file, `path`, with the
+  // recipe's `class_names`); "auto" (a user's folder or zip: json when it has a dataset.json).
+  struct Labels {
+    std::string from = "none";
+    std::string path, sha256;              // idx: the installed label file and its sha256
+    std::vector<std::string> class_names;  // idx: the name of each label value
+  } labels;
   std::array<int, 3> background{255, 255, 255};  // RGB behind transparent pixels and letterbox bars
   std::string fit = "letterbox";                  // "letterbox" (pad to a square) or "crop" (centre square)
   std::int64_t svg_size = 512;                    // SVGs are rasterised (rsvg-convert) to this long side

@@ -16,6 +16,19 @@ inline Schema recipe_schema() {
   s.integer("channels", 3, "1 (grey) or 3 (RGB).").range(1, 3);
   s.table("source", "[source]: where the images come from (see recipe [source]).");
   s.table("prepare", "[prepare]: how they are prepared (see recipe [prepare]).");
+  s.table("labels", "[labels]: class labels kept with the images (see recipe [labels]); none without it.");
+  return s;
+}
+
+inline Schema recipe_labels_schema() {
+  Schema s;
+  s.required("from", ValueType::String,
+             "\"folders\": each image's sub-folder; \"json\": dataset.json (stylegan2-ada's format); \"idx\": a gzip IDX "
+             "label file.")
+      .one_of({"folders", "json", "idx"});
+  s.string("path", "", "from = \"idx\": the installed label file.");
+  s.string("sha256", "", "from = \"idx\": its sha256 (64 lower-case hex digits).");
+  s.strings("class_names", {}, "from = \"idx\": the name of each label value, in order.");
   return s;
 }
 

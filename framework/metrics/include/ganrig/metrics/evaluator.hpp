@@ -28,6 +28,7 @@ struct EvalSettings {
   std::int64_t batch = 4;         // images per generator / detector call
   std::uint64_t seed = 0;         // latents of the generated images (the same at every evaluation)
   bool noise_floor = true;
+  bool per_class = false;         // a conditional generator: each metric per class as well
   std::filesystem::path cache_folder;  // real features; default <cache>/metrics
 };
 
@@ -40,6 +41,9 @@ struct MetricResult {
   nlohmann::json values;         // every number: fid | kid, kid_std | precision, recall
   nlohmann::json noise_floor;    // the same numbers for real half vs real half (null when off)
   nlohmann::json protocol;
+  // Conditional generators with [eval] per_class: class name -> {values, value, num_real,
+  // num_generated}, or {skipped: why} for a class with too few images for the metric.
+  nlohmann::json per_class;
   double seconds = 0;
 };
 nlohmann::json to_json(const MetricResult& result);
@@ -76,6 +80,10 @@ class Evaluator {
   std::map<std::string, torch::Tensor> generated_features(Generator& generator, const EvalProgress& progress,
                                                           std::map<std::string, double>& seconds,
                                                           const SharedGeneration* shared);
+  // Labels of the generated images of a conditional generator (num_generated of them).
+  torch::Tensor generated_labels(std::int64_t count) const;
+  nlohmann::json per_class(const MetricSpec& spec, const torch::Tensor& real, const torch::Tensor& real_labels,
+                           const torch::Tensor& fake, const torch::Tensor& fake_labels) const;
   const Dataset& dataset_;
   EvalSettings settings_;
   torch::Device device_;

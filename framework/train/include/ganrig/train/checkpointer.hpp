@@ -34,9 +34,12 @@ class Checkpointer {
   // The newest checkpoint this session wrote or resumed from (empty before the first).
   const std::filesystem::path& last() const { return last_; }
 
+  // The config text a checkpoint was written with, as this build resolves it (keys added since
+  // then get their defaults), so that a checkpoint of an earlier version compares key by key.
+  using ConfigUpgrade = std::function<std::string(const std::string& config_toml)>;
   // Loads every part from `file`. A checkpoint whose science config differs from this run's is
   // refused unless `force`; returns the first difference (empty when none).
-  std::string resume(const std::filesystem::path& file, bool force);
+  std::string resume(const std::filesystem::path& file, bool force, const ConfigUpgrade& upgrade = {});
   // The checkpoint resumed from was written by `ganrig import`: G and G_ema came from it, and D when
   // it held one (imported_discriminator()); the loss, optimizers (Adam's moments) and progress start fresh.
   bool resumed_imported() const { return imported_; }

@@ -43,8 +43,9 @@ struct Models {
 };
 
 // Builds dataset, G, G_ema (a second G with G's weights), D and loss, seeded by the experiment.
-// A component table that nothing used is an error.
-Models build_models(Experiment& experiment);
+// A component table that nothing used is an error. Conditional components are built for the
+// dataset's classes, or for `class_names` when given (a checkpoint's, where no dataset is read).
+Models build_models(Experiment& experiment, const std::vector<std::string>* class_names = nullptr);
 
 struct ParameterCounts {
   std::int64_t generator = 0;

@@ -27,13 +27,19 @@ class PhaseRunner {
               torch::Device device, const std::filesystem::path& last_checkpoint, World& world,
               std::uint64_t run_seed);
 
+  // A conditional run: fakes get labels drawn as the official training loop draws them, the label
+  // of a uniformly drawn dataset image (`dataset_labels`, int64 [N] on the device), one-hot over `classes`.
+  void condition_on(torch::Tensor dataset_labels, std::int64_t classes);
+
+  // `real_c`: the reals' one-hot labels (undefined in an unconditional run).
   void run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
-           const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, Generator& generator,
-           Discriminator& discriminator, const PhaseLoss& loss);
+           const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, const Condition& real_c,
+           Generator& generator, Discriminator& discriminator, const PhaseLoss& loss);
 
  private:
-  torch::Tensor accumulate(const std::string& name, const torch::Tensor& real, Generator& generator,
-                           Discriminator& discriminator, const PhaseLoss& loss);
+  torch::Tensor accumulate(const std::string& name, const torch::Tensor& real, const Condition& real_c,
+                           Generator& generator, Discriminator& discriminator, const PhaseLoss& loss);
+  Condition draw_fake_labels(std::int64_t count) const;
   bool skip_nonfinite(const std::string& name, double value);
   void write_twin_phase(const std::string& name, const std::vector<std::pair<std::string, torch::Tensor>>& entries) const;
   std::int64_t rounds(std::int64_t batch) const;  // micro-batches per phase
@@ -47,6 +53,8 @@ class PhaseRunner {
   World& world_;
   std::uint64_t run_seed_;
   std::int64_t nonfinite_streak_ = 0;
+  torch::Tensor label_pool_;  // the dataset's labels, for the fakes' draws (conditional runs)
+  std::int64_t classes_ = 0;
 };
 
 }  // namespace ganrig
