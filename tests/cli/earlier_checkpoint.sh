@@ -19,5 +19,8 @@ print(f"images of seeds 0-3: shape {now.shape}, max |now - da380fc| = {diff:.1e}
 PY
 "$ganrig" export "$fixture/snapshot-da380fc.pt" --format state-dict --out G.pt | sed 's/ in .*//' || exit 1
 cp "$fixture/snapshot-da380fc.pt" resume-from.pt
-"$ganrig" train "$fixture/config.toml" --set train.total_kimg=0.064 --run-root runs --resume resume-from.pt 2>&1 |
-  grep -E "resum|done:" || exit 1
+# The same experiment resumes without --force (keys added since, such as cond, take their defaults);
+# longer, the one difference named is the one made.
+"$ganrig" train "$fixture/config.toml" --run-root runs --desc same --resume resume-from.pt 2>&1 | grep -E "refusing|done:"
+"$ganrig" train "$fixture/config.toml" --set train.total_kimg=0.064 --force --run-root runs --desc longer \
+  --resume resume-from.pt 2>&1 | grep -E "changed configuration|done:" || exit 1
