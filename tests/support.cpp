@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ganrig/plugin_host.hpp"
+#include "ganrig/train/checkpoint.hpp"
 #include "ganrig/validate.hpp"
 
 namespace fs = std::filesystem;
@@ -154,6 +155,30 @@ std::vector<nlohmann::json> read_stats(const fs::path& run_dir) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
   return lines;
+}
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+std::map<std::string, torch::Tensor> checkpoint_weights(const fs::path& checkpoint, Experiment& experiment) {
+  Models m = build_models(experiment);
+  CheckpointParts parts;
+  parts.generator = m.generator.get();
+  parts.generator_ema = m.generator_ema.get();
+  parts.discriminator = m.discriminator.get();
+  read_checkpoint(checkpoint, parts);
+  std::map<std::string, torch::Tensor> out;
+  for (auto [prefix, net] : std::vector<std::pair<std::string, torch::nn::Module*>>{
+           {"G.", m.generator.get()}, {"G_ema.", m.generator_ema.get()}, {"D.", m.discriminator.get()}}) {
+    for (const auto& p : net->named_parameters()) out[prefix + p.key()] = p.value().clone();
+    for (const auto& b : net->named_buffers()) out[prefix + b.key()] = b.value().clone();
+  }
+  return out;
 }
 
 Config config_from_text(const std::string& toml_text, const std::string& file_name) {

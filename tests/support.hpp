@@ -2,6 +2,7 @@
 // Shared test helpers: a registry with the built plugins and a synthetic dataset, fixture paths,
 // temporary folders.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ torch::Tensor read_netpbm(const std::filesystem::path& file);
 
 // The lines of a run folder's stats.jsonl, parsed.
 std::vector<nlohmann::json> read_stats(const std::filesystem::path& run_dir);
+// The non-empty lines of a JSON-lines file (metrics.jsonl), parsed.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& file);
+// Every parameter and buffer of G, G_ema and D ("G.", "G_ema.", "D." prefixes) in a checkpoint
+// written by a run of `experiment`, read into networks built for it.
+std::map<std::string, torch::Tensor> checkpoint_weights(const std::filesystem::path& checkpoint, Experiment& experiment);
 
 // A validated config from inline TOML (written to a temp file so positions name it).
 Config config_from_text(const std::string& toml_text, const std::string& file_name = "inline.toml");

@@ -8,27 +8,14 @@ ours stands in: the conditional classes are checked against the original only).
   images FILE CODE DIR K    G_ema of FILE in the official Generator, eval mode, on DIR/z.npy with
                             class K one-hot: its images against ganrig generate's DIR/images.npy
 """
-import json
 import os
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools/twin"))
-import official_cpu  # noqa: E402
-
-
-def networks(path, code):
-    official_cpu.load_official(code)
-    from pg_modules.discriminator import ProjectedDiscriminator
-    from pg_modules.networks_fastgan import Generator
-    with open(path + ".json") as f:
-        sidecar = json.load(f)
-    nets = torch.load(path, weights_only=True)  # as torch >= 2.6 loads by default
-    G = Generator(**sidecar["constructor"]["kwargs"])
-    D = ProjectedDiscriminator(**sidecar["discriminator_constructor"]["kwargs"])
-    return sidecar, nets, G, D
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_all_check import official_networks as networks  # noqa: E402
 
 
 def load(path, code):

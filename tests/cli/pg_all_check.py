@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 import official_cpu  # noqa: E402
 
 
-def load(path, code):
+def official_networks(path, code):
+    """The sidecar and state dicts of FILE, and the official G and D built from its constructors."""
     official_cpu.load_official(code)
     from pg_modules.discriminator import ProjectedDiscriminator
     from pg_modules.networks_fastgan import Generator
@@ -24,6 +25,11 @@ def load(path, code):
     nets = torch.load(path, weights_only=True)  # as torch >= 2.6 loads by default
     G = Generator(**sidecar["constructor"]["kwargs"])
     D = ProjectedDiscriminator(**sidecar["discriminator_constructor"]["kwargs"])
+    return sidecar, nets, G, D
+
+
+def load(path, code):
+    _, nets, G, D = official_networks(path, code)
     G.load_state_dict(nets["G"], strict=True)
     G.load_state_dict(nets["G_ema"], strict=True)
     D.load_state_dict(nets["D"], strict=True)

@@ -43,13 +43,7 @@ std::unique_ptr<Experiment> tiny(const std::vector<std::string>& overrides) {
   return test::fixture_experiment("train/tiny.toml", overrides);
 }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using test::read_jsonl;
 
 }  // namespace
 

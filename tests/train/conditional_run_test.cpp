@@ -36,19 +36,7 @@ TrainOptions options_for(const fs::path& dir) {
 // Every tensor of the checkpoint's networks, by name.
 std::map<std::string, torch::Tensor> weights_of(const fs::path& checkpoint, const std::vector<std::string>& overrides) {
   auto e = tiny(overrides);
-  Models m = build_models(*e);
-  CheckpointParts parts;
-  parts.generator = m.generator.get();
-  parts.generator_ema = m.generator_ema.get();
-  parts.discriminator = m.discriminator.get();
-  read_checkpoint(checkpoint, parts);
-  std::map<std::string, torch::Tensor> out;
-  for (auto [prefix, net] : std::vector<std::pair<std::string, torch::nn::Module*>>{
-           {"G.", m.generator.get()}, {"G_ema.", m.generator_ema.get()}, {"D.", m.discriminator.get()}}) {
-    for (const auto& p : net->named_parameters()) out[prefix + p.key()] = p.value().clone();
-    for (const auto& b : net->named_buffers()) out[prefix + b.key()] = b.value().clone();
-  }
-  return out;
+  return test::checkpoint_weights(checkpoint, *e);
 }
 
 void check_bitwise_equal(const std::map<std::string, torch::Tensor>& a, const std::map<std::string, torch::Tensor>& b) {
@@ -59,13 +47,6 @@ void check_bitwise_equal(const std::map<std::string, torch::Tensor>& a, const st
   }
 }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 }  // namespace
 
@@ -157,7 +138,7 @@ TEST_CASE("per-class metrics of a conditional run are in metrics.jsonl", "[condi
     o.stop_after_ticks = 2;
     train(*e, o);
   }
-  const auto lines = read_jsonl(dir / "metrics.jsonl");
+  const auto lines = test::read_jsonl(dir / "metrics.jsonl");
   REQUIRE(lines.size() == 1);
   const auto& per_class = lines[0]["per_class"];
   REQUIRE(per_class.size() == 3);

@@ -32,19 +32,7 @@ TrainOptions options_for(const fs::path& dir) {
 // All parameters and buffers of G, G_ema and D stored in a checkpoint.
 std::map<std::string, torch::Tensor> weights_of(const fs::path& checkpoint) {
   auto e = tiny();
-  Models m = build_models(*e);
-  CheckpointParts parts;
-  parts.generator = m.generator.get();
-  parts.generator_ema = m.generator_ema.get();
-  parts.discriminator = m.discriminator.get();
-  read_checkpoint(checkpoint, parts);
-  std::map<std::string, torch::Tensor> out;
-  for (auto [prefix, net] : std::vector<std::pair<std::string, torch::nn::Module*>>{
-           {"G.", m.generator.get()}, {"G_ema.", m.generator_ema.get()}, {"D.", m.discriminator.get()}}) {
-    for (const auto& p : net->named_parameters()) out[prefix + p.key()] = p.value().clone();
-    for (const auto& b : net->named_buffers()) out[prefix + b.key()] = b.value().clone();
-  }
-  return out;
+  return test::checkpoint_weights(checkpoint, *e);
 }
 
 void require_bitwise_equal(const fs::path& a, const fs::path& b) {
