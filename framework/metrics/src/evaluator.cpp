@@ -84,7 +84,8 @@ std::map<std::string, std::string> Evaluator::detector_weights() const {
 
 // Detector features of the generated images (and, the first time, of the reals), per detector;
 // `seconds` gets the time each detector took.
-std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& generator, const EvalProgress& progress,
+std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& generator, const torch::Tensor& labels,
+                                                                   const EvalProgress& progress,
                                                                    std::map<std::string, double>& seconds,
                                                                    const SharedGeneration* shared) {
   using Clock = std::chrono::steady_clock;
@@ -102,7 +103,6 @@ std::map<std::string, torch::Tensor> Evaluator::generated_features(Generator& ge
     }
     // The same latents (and labels) at every evaluation, from their own stream (training RNG untouched).
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings_.seed);
-    const torch::Tensor labels = generator.classes() ? generated_labels(state->num_generated) : torch::Tensor();
     // A group shares the batches when each rank gets at least one: rank r takes [first, end).
     const std::int64_t batches = (state->num_generated + settings_.batch - 1) / settings_.batch;
     const bool split = shared && shared->size > 1 && batches >= shared->size;
@@ -165,8 +165,12 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
   generator.eval();
   const std::int64_t resolution = dataset_.shape().resolution;
   std::map<std::string, double> extraction_seconds;
+  // One draw of the generated images' classes, shared by every detector and metric (each takes a prefix).
+  std::int64_t most_generated = 0;
+  for (const auto& [name, state] : detectors_) most_generated = std::max(most_generated, state->num_generated);
+  const torch::Tensor labels = generator.classes() ? generated_labels(most_generated) : torch::Tensor();
   std::map<std::string, torch::Tensor> fake_features =
-      generated_features(generator, progress, extraction_seconds, shared);
+      generated_features(generator, labels, progress, extraction_seconds, shared);
   if (was_training) generator.train();
   if (shared && shared->rank != 0) return {};
 
@@ -184,7 +188,7 @@ std::vector<MetricResult> Evaluator::evaluate(Generator& generator, const EvalPr
     if (settings_.per_class && generator.classes()) {
       const torch::Tensor real_labels =
           dataset_.labels().index_select(0, real_image_indices(dataset_.size(), settings_.max_real));
-      r.per_class = per_class(spec, real, real_labels, fake, generated_labels(state.num_generated).slice(0, 0, spec.num_generated));
+      r.per_class = per_class(spec, real, real_labels, fake, labels.slice(0, 0, spec.num_generated));
     }
     if (settings_.noise_floor && real.size(0) >= 4 && state.noise_floors.count(spec.name)) {
       r.noise_floor = state.noise_floors.at(spec.name);

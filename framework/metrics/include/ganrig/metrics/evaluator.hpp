@@ -77,7 +77,9 @@ class Evaluator {
 
  private:
   struct DetectorState;
-  std::map<std::string, torch::Tensor> generated_features(Generator& generator, const EvalProgress& progress,
+  // `labels`: the class of each generated image of a conditional generator (undefined otherwise).
+  std::map<std::string, torch::Tensor> generated_features(Generator& generator, const torch::Tensor& labels,
+                                                          const EvalProgress& progress,
                                                           std::map<std::string, double>& seconds,
                                                           const SharedGeneration* shared);
   // Labels of the generated images of a conditional generator (num_generated of them).
