@@ -1,6 +1,8 @@
-// ganrig table ID: collects the runs of a paper table into its CSV (one line per run: every column's
-// value) and curves CSV (metric values per kimg, for plots), then renders the README block from the
-// CSV. --check only compares the README block with the rendering of the committed CSV.
+// ganrig table ID: collects the runs of a paper table into its CSV (one line per run: its folder,
+// commit, config hash and every column's value), its curves CSV (metric values per kimg, for plots)
+// and the runs' records (config, stats, metrics; committed), then renders the README block from the
+// CSV. --check compares the README block with the rendering of the committed CSV and each row's
+// recorded config with its experiment file today.
 #include <fmt/format.h>
 
 #include <fstream>
@@ -15,6 +17,7 @@
 #include "ganrig/atomic_file.hpp"
 #include "ganrig/train/experiment.hpp"
 #include "ganrig/run_dir.hpp"
+#include "table_provenance.hpp"
 
 namespace fs = std::filesystem;
 
@@ -27,7 +30,11 @@ std::optional<double> metric_value(const study::RunInfo& run, const study::Table
   double chosen_kimg = 0;
   for (const auto& m : run.metrics) {
     if (m.value("metric", "") != c.metric || m.contains("source")) continue;  // training evaluations only
-    const nlohmann::json& v = c.field == "value" ? m["value"] : m["values"][c.field];
+    // "noise_floor": the metric between two halves of the real images, measured with the run.
+    const nlohmann::json none;
+    const nlohmann::json v = c.field == "value"         ? m.value("value", none)
+                             : c.field == "noise_floor" ? m.value("noise_floor", nlohmann::json::object()).value("value", none)
+                                                        : m.value("values", nlohmann::json::object()).value(c.field, none);
     if (!v.is_number()) continue;
     const double value = v.get<double>(), kimg = m.value("kimg", 0.0);
     if (c.select == "final" && (!chosen || kimg >= chosen_kimg)) chosen = value, chosen_kimg = kimg;
@@ -35,6 +42,29 @@ std::optional<double> metric_value(const study::RunInfo& run, const study::Table
     if (c.select == "kimg" && kimg + 1e-9 >= c.kimg && (!chosen || kimg < chosen_kimg)) chosen = value, chosen_kimg = kimg;
   }
   return chosen;
+}
+
+int check(const study::TableSpec& spec, const std::string& readme, const TableCommand& command) {
+  const std::vector<study::TableRecord> records = study::read_csv(spec);
+  const std::string expected = study::render_table(spec, records);
+  const auto current = study::current_block(readme, spec.id);
+  int status = 0;
+  if (current && *current == expected) {
+    std::cout << fmt::format("{}: the README block matches {}\n", spec.id, spec.csv.string());
+  } else {
+    std::cerr << fmt::format("{}: the block in {} {} what `ganrig table {}` renders from {}:\n{}", spec.id,
+                             spec.readme.string(), current ? "differs from" : "is missing, unlike", spec.id,
+                             spec.csv.string(), expected);
+    status = 1;
+  }
+  const std::vector<std::string> problems = provenance_problems(spec, records, command.common.plugin_paths);
+  for (const auto& p : problems) std::cerr << p << "\n";
+  if (problems.empty())
+    std::cout << fmt::format("{}: {} rows' configs are their experiment files' today\n", spec.id, records.size());
+  else
+    std::cerr << fmt::format("{}: rerun those rows (`ganrig table {}` lists the commands) and collect them again\n",
+                             spec.id, spec.id);
+  return problems.empty() ? status : 1;
 }
 
 }  // namespace
@@ -45,42 +75,27 @@ int table(const TableCommand& command) {
   std::ifstream in(spec.readme);
   std::stringstream readme;
   readme << in.rdbuf();
-  if (command.check) {
-    const std::string expected = study::render_table(spec, study::read_csv(spec));
-    const auto current = study::current_block(readme.str(), spec.id);
-    if (current && *current == expected) {
-      std::cout << fmt::format("{}: the README block matches {}\n", spec.id, spec.csv.string());
-      return 0;
-    }
-    std::cerr << fmt::format("{}: the block in {} {} what `ganrig table {}` renders from {}:\n{}", spec.id,
-                             spec.readme.string(), current ? "differs from" : "is missing, unlike", spec.id,
-                             spec.csv.string(), expected);
-    return 1;
-  }
+  if (command.check) return check(spec, readme.str(), command);
   std::vector<study::TableRecord> records;
   std::ostringstream curves;
   curves << "row,seed,kimg,metric,value\n";
   std::vector<ReportRun> report_runs;
   for (const auto& row : spec.rows) {
     for (const auto seed : row.seeds) {
-      ExperimentOptions options;
-      options.file = row.experiment;
-      options.overrides = row.set;
-      options.overrides.push_back(fmt::format("experiment.seed={}", seed));
-      options.plugin_paths = command.common.plugin_paths;
-      auto experiment = load_experiment(options);
+      auto experiment = row_experiment(row, seed, command.common.plugin_paths);
       const std::string expected = science_config(to_toml(experiment->config, false));
       // The newest finished run whose science config is this row's, at this seed.
       std::optional<study::RunInfo> found;
       for (const auto& run : study::runs_of(command.run_root, experiment->name()))
-        if (run.finished && science_config(run.config_text) == expected) found = run;
+        if (run.finished && science_as_now(run.config_text, experiment->registry) == expected) found = run;
       if (!found) {
         std::cout << fmt::format("  {} seed {}: no finished run in {}/{}\n", row.label, seed,
                                  command.run_root, experiment->name());
         continue;
       }
-      study::TableRecord record{row.label, seed, fs::relative(found->dir, command.run_root).generic_string(),
-                                found->git_commit, {}};
+      const std::string relative = fs::relative(found->dir, command.run_root).generic_string();
+      study::TableRecord record{row.label, seed, relative, found->git_commit, config_hash(expected), {}};
+      commit_run_record(spec, found->dir, relative);
       std::optional<ParameterCounts> counts;
       for (const auto& c : spec.columns) {
         std::optional<double> v;

@@ -16,22 +16,22 @@ namespace {
 study::TableSpec demo() { return study::read_table(test::fixture("study/paper/tables/demo.toml")); }
 }  // namespace
 
-TEST_CASE("a table renders mean and spread over seeds, paper values, deltas and missing runs", "[study]") {
+TEST_CASE("a table renders mean and 95% interval over seeds, paper values, deltas and missing runs", "[study]") {
   const auto spec = demo();
   REQUIRE(spec.rows.size() == 2);
   CHECK(spec.readme == fs::weakly_canonical(test::fixture("study/paper/README.md")));
   // Baseline: two seeds; DSC: seed 0 only (seed 1 missing).
   const std::vector<study::TableRecord> records = {
-      {"Baseline", 0, "dcgan/00000", "abcdef1234567", {{"KID×10³", 0.0020}, {"sec/kimg", 10.0}}},
-      {"Baseline", 1, "dcgan/00001", "abcdef1234567", {{"KID×10³", 0.0030}, {"sec/kimg", 12.0}}},
-      {"DSC", 0, "dcgan/00002", "abcdef1234567", {{"KID×10³", 0.0040}, {"sec/kimg", 8.8}}},
+      {"Baseline", 0, "dcgan/00000", "abcdef1234567", "c0nf1g", {{"KID×10³", 0.0020}, {"sec/kimg", 10.0}}},
+      {"Baseline", 1, "dcgan/00001", "abcdef1234567", "c0nf1g", {{"KID×10³", 0.0030}, {"sec/kimg", 12.0}}},
+      {"DSC", 0, "dcgan/00002", "abcdef1234567", "c0nf1g", {{"KID×10³", 0.0040}, {"sec/kimg", 8.8}}},
   };
   const std::string block = study::render_table(spec, records);
   CHECK_THAT(block, contains("<!-- ganrig-table:demo -->") && contains("<!-- /ganrig-table:demo -->"));
-  CHECK_THAT(block, contains("| [Baseline](../../../../experiments/dcgan/dcgan_fashion-mnist32.toml) | 2/2 | 2.50 ± 0.71 |"));
+  CHECK_THAT(block, contains("| [Baseline](../../../../experiments/dcgan/dcgan_fashion-mnist32.toml) | 2/2 | 2.50 ± 6.35 |"));  // t(0.975, 1) 12.706 * 0.707 / sqrt(2)
   // DSC: 8.8 / 11 - 1 = -20.0 % against the paper's -20 %: +0.0 pp; KID 4.00 against 1.5: +2.50.
   CHECK_THAT(block, contains("| 1/2 | 4.00 | 1.5 | +2.50 | -20.0% | −20 % | +0.0 pp |"));
-  CHECK_THAT(block, contains("DSC (seed 1): `ganrig train ../../../experiments/dcgan/dcgan-dsc_fashion-mnist32.toml --set "
+  CHECK_THAT(block, contains("DSC (seed 1): `ganrig train ../../experiments/dcgan/dcgan-dsc_fashion-mnist32.toml --set "
                              "experiment.seed=1`"));
   CHECK_THAT(block, contains("Runs at commit abcdef1234"));
 }
@@ -40,14 +40,21 @@ TEST_CASE("table CSV round trip and README block replacement", "[study]") {
   auto spec = demo();
   const fs::path dir = test::temp_dir("table-csv");
   spec.csv = dir / "demo.csv";
-  const std::vector<study::TableRecord> records = {{"Baseline", 0, "r0", "c0", {{"KID×10³", 0.25}}},
-                                                   {"DSC", 1, "r1", "c1", {{"sec/kimg", 3.5}}}};
+  const std::vector<study::TableRecord> records = {{"Baseline", 0, "r0", "c0", "h0", {{"KID×10³", 0.25}}},
+                                                   {"DSC", 1, "r1", "c1", "h1", {{"sec/kimg", 3.5}}}};
   std::ofstream(spec.csv) << study::to_csv(spec, records);
   const auto back = study::read_csv(spec);
   REQUIRE(back.size() == 2);
   CHECK(back[0].values.at("KID×10³") == Approx(0.25));
   CHECK(back[1].values.count("KID×10³") == 0);
   CHECK(back[1].seed == 1);
+  CHECK(back[0].config == "h0");
+  // A CSV from before tables recorded config hashes: read, with no config.
+  std::ofstream(spec.csv) << "row,seed,run,commit,KID×10³,sec/kimg\n\"DSC\",0,r2,c2,0.5,\n";
+  const auto old = study::read_csv(spec);
+  REQUIRE(old.size() == 1);
+  CHECK(old[0].config.empty());
+  CHECK(old[0].values.at("KID×10³") == Approx(0.5));
   const std::string block = study::render_table(spec, back);
   const std::string readme = "# Paper\n\nText.\n";
   const std::string with = study::replace_block(readme, "demo", block);

@@ -105,7 +105,9 @@ Schema table_column_schema() {
   s.required("source", ValueType::String, "Where the value comes from.")
       .one_of({"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G", "params_D"});
   s.string("metric", "", "With source = \"metric\": the metric's name in metrics.jsonl.");
-  s.string("field", "value", "Which number of the metric (\"value\", \"precision\", \"recall\", ...).");
+  s.string("field", "value",
+           "Which number of the metric (\"value\", \"noise_floor\": the real-vs-real value of the same run, "
+           "\"precision\", \"recall\", ...).");
   s.string("select", "final", "Which evaluation: the last, the best, or the one at `kimg`.").one_of({"final", "best", "kimg"});
   s.real("kimg", 0.0, "With select = \"kimg\": the evaluation at this kimg.").at_least(0);
   s.real("scale", 1.0, "Multiplier applied before printing (e.g. 1000 for KID x 10^3).");
@@ -135,7 +137,8 @@ TableSpec read_table(const fs::path& file) {
   t.note = v.string("note");
   t.readme = fs::weakly_canonical(t.file.parent_path() / v.string("readme"));
   t.csv = t.file.parent_path() / (t.id + ".csv");
-  t.root = t.file.parent_path().parent_path().parent_path();  // experiments/<paper>/tables/ -> the source tree
+  // <root>/experiments/<paper>/tables/<id>.toml: commands in the README are run from <root>.
+  t.root = t.file.parent_path().parent_path().parent_path().parent_path();
   const auto* rows = root.get_as<toml::array>("rows");
   const auto* columns = root.get_as<toml::array>("columns");
   if (!rows || rows->empty() || !columns || columns->empty())
@@ -159,56 +162,20 @@ fs::path find_table(const std::string& id, const fs::path& experiments) {
                                 did_you_mean(id, known), join(known, ", ")));
 }
 
-std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& records) {
-  std::ostringstream out;
-  out << "row,seed,run,commit";
-  for (const auto& c : spec.columns) out << "," << c.label;
-  out << "\n";
-  for (const auto& r : records) {
-    out << '"' << r.row << "\"," << r.seed << "," << r.run << "," << r.commit;
-    for (const auto& c : spec.columns) {
-      out << ",";
-      if (r.values.count(c.label)) out << fmt::format("{:.9g}", r.values.at(c.label));
-    }
-    out << "\n";
-  }
-  return out.str();
-}
-
-std::vector<TableRecord> read_csv(const TableSpec& spec) {
-  std::vector<TableRecord> out;
-  std::ifstream in(spec.csv);
-  if (!in) return out;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char ch : line) {
-      if (ch == '"') quoted = !quoted;
-      else if (ch == ',' && !quoted) cells.push_back(cell), cell.clear();
-      else cell += ch;
-    }
-    cells.push_back(cell);
-    if (cells.size() != 4 + spec.columns.size())
-      throw Error(fmt::format("{}: a line has {} cells, the table has {} columns + 4", spec.csv.string(), cells.size(),
-                              spec.columns.size()));
-    TableRecord r{cells[0], std::stoll(cells[1]), cells[2], cells[3], {}};
-    for (std::size_t i = 0; i < spec.columns.size(); ++i)
-      if (!cells[4 + i].empty()) r.values[spec.columns[i].label] = std::stod(cells[4 + i]);
-    out.push_back(r);
-  }
-  return out;
-}
-
 namespace {
 
 struct Stat {
-  double mean = 0, spread = 0;  // spread: sample standard deviation over seeds
+  double mean = 0, spread = 0;  // spread: half-width of the 95% confidence interval of the mean
   int n = 0;
 };
+
+// Student's t quantile t(0.975, n - 1) for n seeds (the normal's 1.96 beyond 30).
+double t_975(int n) {
+  static const double table[] = {0,      0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+                                 2.228,  2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080,  2.074,  2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  return n < static_cast<int>(sizeof(table) / sizeof(table[0])) ? table[n] : 1.96;
+}
 
 Stat stat_of(const std::vector<TableRecord>& records, const std::string& row, const std::string& col) {
   std::vector<double> v;
@@ -220,7 +187,7 @@ Stat stat_of(const std::vector<TableRecord>& records, const std::string& row, co
   for (double x : v) s.mean += x;
   s.mean /= v.size();
   for (double x : v) s.spread += (x - s.mean) * (x - s.mean);
-  s.spread = v.size() > 1 ? std::sqrt(s.spread / (v.size() - 1)) : 0;
+  s.spread = v.size() > 1 ? t_975(s.n) * std::sqrt(s.spread / (v.size() - 1)) / std::sqrt(static_cast<double>(s.n)) : 0;
   return s;
 }
 
@@ -316,8 +283,11 @@ std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& 
   }
   out << "\n";
   if (!spec.note.empty()) out << spec.note << "\n\n";
-  out << "Mean ± standard deviation over seeds. Runs at commit "
-      << (commits.empty() ? std::string("-") : join({commits.begin(), commits.end()}, ", ")) << ".\n";
+  out << "Mean ± half-width of the 95% confidence interval over seeds (Student's t). Runs at commit "
+      << (commits.empty() ? std::string("-") : join({commits.begin(), commits.end()}, ", "))
+      << "; each run's config, stats and metrics are in [" << relative_link(run_records_dir(spec), readme_folder) << "]("
+      << relative_link(run_records_dir(spec), readme_folder) << "), and `ganrig table " << spec.id
+      << " --check` fails when a row's config is not its experiment file's today.\n";
   if (!missing.empty()) {
     out << "\nMissing runs (run them, then `ganrig table " << spec.id << "`):\n";
     for (const auto& m : missing) out << m << "\n";

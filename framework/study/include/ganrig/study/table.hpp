@@ -52,13 +52,20 @@ Schema table_row_schema();
 // experiments/*/tables/<id>.toml under `experiments`, or `id` itself when it is a file.
 std::filesystem::path find_table(const std::string& id, const std::filesystem::path& experiments);
 
-// One measured run: row label, seed, folder, commit, and a value per column label (absent: none).
+// One measured run: row label, seed, folder, commit, the sha256 of its science config (the
+// resolved config without [exec], with this build's defaults for keys added since) and a value
+// per column label (absent: none). `run` is the run's folder relative to the run root
+// (<experiment>/<folder>); its record (config, stats, metrics) is committed under run_records_dir.
 struct TableRecord {
   std::string row;
   std::int64_t seed = 0;
-  std::string run, commit;
+  std::string run, commit, config;
   std::map<std::string, double> values;
 };
+// Where `ganrig table` copies each run's config.resolved.toml, stats.jsonl and metrics.jsonl
+// (<tables>/runs/<id>/<experiment>/<folder>/), so that the curves can be redrawn and --check can
+// compare a row's config with the experiment file of today.
+std::filesystem::path run_records_dir(const TableSpec& spec);
 std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& records);
 std::vector<TableRecord> read_csv(const TableSpec& spec);
 

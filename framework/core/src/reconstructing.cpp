@@ -1,0 +1,7 @@
+#include "ganrig/reconstructing.hpp"
+
+namespace ganrig {
+
+ReconstructingDiscriminator::~ReconstructingDiscriminator() = default;
+
+}  // namespace ganrig

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# ganrig table ties a row to its run: collecting writes the run's folder, commit and config hash to
+# the CSV and commits the run's record (config, stats, metrics) next to it; --check passes on that,
+# fails when the experiment file changes afterwards (naming the key) and when the CSV's hash is not
+# the record's. A short DCGAN run in a scratch tree shaped like experiments/<paper>/tables/.
+# Usage: table_check.sh GANRIG SOURCE_DIR
+set -uo pipefail
+ganrig=$1 src=$2
+rm -rf table-check && mkdir -p table-check/experiments/demo/tables && cd table-check || exit 1
+cp "$src/experiments/dcgan/dcgan_fashion-mnist32.toml" experiments/demo/dcgan.toml
+cat > experiments/demo/tables/short.toml <<'TOML'
+title = "A short DCGAN"
+readme = "../README.md"
+[[rows]]
+label = "DCGAN"
+experiment = "../dcgan.toml"
+set = ["dataset.limit=64", "generator.ngf=16", "discriminator.ndf=16", "train.total_kimg=0.064", "train.tick_kimg=0.064"]
+[[columns]]
+label = "sec/kimg"
+source = "sec_per_kimg"
+TOML
+echo "# Demo" > experiments/demo/README.md
+table=experiments/demo/tables/short.toml
+"$ganrig" train experiments/demo/dcgan.toml --set dataset.limit=64 --set generator.ngf=16 --set discriminator.ndf=16 \
+  --set train.total_kimg=0.064 --set train.tick_kimg=0.064 --set experiment.seed=0 --set exec.threads=2 >/dev/null || exit 1
+"$ganrig" table "$table" >/dev/null || exit 1
+sed -n 2p experiments/demo/tables/short.csv | cut -d, -f1-3
+ls experiments/demo/tables/runs/short/dcgan_fashion-mnist32/*/
+"$ganrig" table "$table" --check || exit 1
+echo "--- the experiment changes"
+sed -i 's/^lr = .*/lr = 0.0001/' experiments/demo/dcgan.toml
+"$ganrig" table "$table" --check; echo "exit $?"
+echo "--- the CSV's hash is edited"
+git_free=$(sed -n 2p experiments/demo/tables/short.csv | cut -d, -f5)
+sed -i "s/$git_free/0123456789abcdef/" experiments/demo/tables/short.csv
+"$ganrig" table "$table" --check; echo "exit $?"

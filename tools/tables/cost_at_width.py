@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Cost of the DSC placements at the Faster Projected GAN paper's widths, from `ganrig bench`.
+
+Each experiment is timed in a fresh `ganrig bench --json` process, the experiments interleaved
+(A B C ... A B C ...), `--reps` times; the table gives the median sec/iter and sec/kimg with the
+spread (min-max over repetitions), median peak RSS, and each row's change against the first, next
+to the paper's (-23.6 % time, about -15 % memory for FPG on Pokemon 256x256).
+
+    tools/tables/cost_at_width.py --reps 3 --csv experiments/faster_projected_gan/tables/cost256.csv \\
+        > experiments/faster_projected_gan/tables/cost256.md
+
+Default settings: 256x256 Pokemon (`ganrig data prepare pokemon --res 256`), fastgan_lite ngf 128,
+EfficientNet-lite0 (random weights: the cost does not depend on them), the paper's per-device batch
+8, fp32. --set adds overrides to every experiment (e.g. exec.precision=bf16).
+"""
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = [  # label, experiment, the paper's time and memory change
+    ("none (Projected GAN)", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", None, None),
+    ("G (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", -23.6, -15.0),
+    ("D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", None, None),
+    ("G and D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", None, None),
+]
+ROW_SETS = {  # the placement rows' block keys, as their pokemon64 files set them
+    "none (Projected GAN)": [],
+    "G (Faster Projected GAN)": [],
+    "D": ["generator.block=\"conv\"", "discriminator.block=\"dsc\""],
+    "G and D": ["discriminator.block=\"dsc\""],
+}
+PAPER_SETTINGS = ["dataset.name=\"pokemon\"", "dataset.resolution=256", "projector.allow_random=true",
+                  "train.batch=8", "exec.batch_per_device=0", "eval.metrics=[]", "exec.precision=\"fp32\""]
+
+
+def bench(ganrig, experiment, sets, iterations, warmup):
+    cmd = [ganrig, "bench", str(ROOT / experiment), "--json", "--iterations", str(iterations), "--warmup", str(warmup)]
+    for s in sets:
+        cmd += ["--set", s]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ganrig", default=str(ROOT / "build/bin/ganrig"))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], help="extra override for every experiment")
+    ap.add_argument("--csv", help="write every process's figures here")
+    args = ap.parse_args()
+
+    results = {label: [] for label, *_ in ROWS}
+    for rep in range(args.reps):
+        for label, experiment, _, _ in ROWS:
+            r = bench(args.ganrig, experiment, PAPER_SETTINGS + ROW_SETS[label] + args.set, args.iterations, args.warmup)
+            r["rep"] = rep
+            results[label].append(r)
+            print(f"rep {rep} {label}: {r['sec_per_iter']:.3f} s/iter, {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["row", "rep", "sec_per_iter", "batch", "peak_rss_mib", "params_G", "params_D_trainable"])
+            for label, runs in results.items():
+                for r in runs:
+                    w.writerow([label, r["rep"], r["sec_per_iter"], r["batch"], r["peak_rss_mib"], r["params_g"],
+                                r["params_d_trainable"]])
+    print_table(results, args)
+
+
+def print_table(results, args):
+    first = ROWS[0][0]
+    base_t = statistics.median(r["sec_per_iter"] for r in results[first])
+    base_m = statistics.median(r["peak_rss_mib"] for r in results[first])
+    print(f"256x256, fastgan_lite ngf 128, EfficientNet-lite0, batch 8, fp32, {args.reps} repetitions of "
+          f"{args.warmup} warm-up + {args.iterations} timed iterations, interleaved; medians (min-max)\n")
+    print("| row | sec/kimg | time change | paper | Δ | peak RSS MiB | memory change | paper | Δ | G params | D params (trainable) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, _, paper_t, paper_m in ROWS:
+        runs = results[label]
+        t = [r["sec_per_iter"] * 1000.0 / r["batch"] for r in runs]
+        m = [r["peak_rss_mib"] for r in runs]
+        dt = (statistics.median(r["sec_per_iter"] for r in runs) / base_t - 1) * 100
+        dm = (statistics.median(m) / base_m - 1) * 100
+        cell = lambda ours, paper: ("-", "-") if paper is None else (f"{paper:+.1f} %", f"{ours - paper:+.1f} pp")
+        pt, dpt = cell(dt, paper_t)
+        pm, dpm = cell(dm, paper_m)
+        print(f"| {label} | {statistics.median(t):.0f} ({min(t):.0f}-{max(t):.0f}) | {dt:+.1f} % | {pt} | {dpt} | "
+              f"{statistics.median(m):.0f} | {dm:+.1f} % | {pm} | {dpm} | {runs[0]['params_g']} | {runs[0]['params_d_trainable']} |")
+
+
+if __name__ == "__main__":
+    main()
