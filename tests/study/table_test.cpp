@@ -82,3 +82,20 @@ TEST_CASE("table files: unknown keys, unknown paper columns and missing tables a
                       contains("v.toml:5:") && contains("seeds") && contains("expected array of integers"));
   REQUIRE_THROWS_WITH(study::find_table("nosuch", test::source_dir() / "experiments"), contains("no table 'nosuch'"));
 }
+
+TEST_CASE("a table marks the rows on the Pareto front of its pareto columns", "[study]") {
+  auto spec = demo();
+  spec.pareto = {"KID×10³", "sec/kimg"};
+  std::vector<study::TableRecord> records = {
+      {"Baseline", 0, "r0", "c", "h", {{"KID×10³", 0.0030}, {"sec/kimg", 10.0}}},
+      {"DSC", 0, "r1", "c", "h", {{"KID×10³", 0.0040}, {"sec/kimg", 8.0}}},
+  };
+  CHECK(study::pareto_front(spec, records) == std::set<std::string>{"Baseline", "DSC"});  // each better in one
+  records[1].values["KID×10³"] = 0.0030;  // DSC: as good in KID, faster: Baseline is dominated
+  CHECK(study::pareto_front(spec, records) == std::set<std::string>{"DSC"});
+  const std::string block = study::render_table(spec, records);
+  CHECK_THAT(block, contains("dcgan-dsc_fashion-mnist32.toml) ★ |"));
+  CHECK_THAT(block, contains("★: on the Pareto front of KID×10³ and sec/kimg"));
+  records.pop_back();  // a row without values takes no part
+  CHECK(study::pareto_front(spec, records) == std::set<std::string>{"Baseline"});
+}

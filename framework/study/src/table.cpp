@@ -94,6 +94,7 @@ Schema table_schema() {
   s.required("title", ValueType::String, "Heading of the rendered table.");
   s.string("note", "", "Text under the table (what differs from the paper, hardware).");
   s.string("readme", "../README.md", "The README holding the table's block, relative to the table file.");
+  s.strings("pareto", {}, "Column labels (lower is better in each): rows no other row beats in all of them are marked ★.");
   s.table_array("rows", "[[rows]]: one experiment each (see table rows).");
   s.table_array("columns", "[[columns]]: one measured value each (see table columns).");
   return s;
@@ -147,6 +148,11 @@ TableSpec read_table(const fs::path& file) {
   std::set<std::string> labels;
   for (const auto& c : t.columns) labels.insert(c.label);
   for (const auto& node : *rows) t.rows.push_back(read_row(file, t.file.parent_path(), *node.as_table(), labels));
+  t.pareto = v.strings("pareto");
+  for (const auto& label : t.pareto)
+    if (!labels.count(label))
+      throw ConfigError(fmt::format("{}: '{}' is not a column label{}", checked.where("pareto"), label,
+                                    did_you_mean(label, {labels.begin(), labels.end()})));
   return t;
 }
 
@@ -237,6 +243,14 @@ std::string cells(const TableSpec& spec, const TableRow& row, const TableColumn&
   return out + " " + (paper.empty() ? "-" : paper) + " | " + (delta.empty() ? "-" : delta) + " |";
 }
 
+// `text` as one shell word: single-quoted when it holds anything a shell would split or expand.
+std::string shell_word(const std::string& text) {
+  if (text.find_first_of(" \t\"'{}[]$*?;&|<>()`\\!#~") == std::string::npos) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 // Seeds of `row` found among the records; the command of each missing one goes to `missing`.
 int seeds_present(const TableSpec& spec, const TableRow& row, const std::vector<TableRecord>& records,
                   std::vector<std::string>& missing) {
@@ -249,7 +263,7 @@ int seeds_present(const TableSpec& spec, const TableRow& row, const std::vector<
       continue;
     }
     std::string cmd = "ganrig train " + fs::relative(row.experiment, spec.root).generic_string();
-    for (const auto& s : row.set) cmd += " --set " + s;
+    for (const auto& s : row.set) cmd += " --set " + shell_word(s);
     cmd += fmt::format(" --set experiment.seed={}", seed);
     missing.push_back(fmt::format("- {} (seed {}): `{}`", row.label, seed, cmd));
   }
@@ -274,15 +288,19 @@ std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& 
   std::vector<std::string> missing;
   std::set<std::string> commits;
   for (const auto& r : records) commits.insert(r.commit.substr(0, 10));
+  const std::set<std::string> front = pareto_front(spec, records);
   for (const auto& row : spec.rows) {
     const int present = seeds_present(spec, row, records, missing);
-    out << "| [" << row.label << "](" << relative_link(row.experiment, readme_folder) << ") | " << present << "/"
-        << row.seeds.size() << " |";
+    out << "| [" << row.label << "](" << relative_link(row.experiment, readme_folder) << ")"
+        << (front.count(row.label) ? " ★" : "") << " | " << present << "/" << row.seeds.size() << " |";
     for (const auto& c : spec.columns) out << cells(spec, row, c, records);
     out << "\n";
   }
   out << "\n";
   if (!spec.note.empty()) out << spec.note << "\n\n";
+  if (!spec.pareto.empty())
+    out << "★: on the Pareto front of " << join(spec.pareto, " and ")
+        << " (no other row is at most as large in each and smaller in one; means over seeds).\n\n";
   out << "Mean ± half-width of the 95% confidence interval over seeds (Student's t). Runs at commit "
       << (commits.empty() ? std::string("-") : join({commits.begin(), commits.end()}, ", "))
       << "; each run's config, stats and metrics are in [" << relative_link(run_records_dir(spec), readme_folder) << "]("

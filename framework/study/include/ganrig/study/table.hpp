@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct TableSpec {
   std::filesystem::path file, readme, csv;
   std::filesystem::path root;  // the source tree (commands in the README are relative to it)
   std::string id, title, note;
+  std::vector<std::string> pareto;  // column labels: rows not dominated in them are marked (lower is better)
   std::vector<TableRow> rows;
   std::vector<TableColumn> columns;
 };
@@ -73,6 +75,8 @@ std::vector<TableRecord> read_csv(const TableSpec& spec);
 // Where `ganrig table` writes the comparison page of a table's runs (next to its CSV).
 std::filesystem::path report_page_of(const TableSpec& spec);
 std::string render_table(const TableSpec& spec, const std::vector<TableRecord>& records);
+// Labels of the rows no other row dominates in spec.pareto's columns (means over seeds).
+std::set<std::string> pareto_front(const TableSpec& spec, const std::vector<TableRecord>& records);
 // Replaces (or appends) the block in the README text.
 std::string replace_block(const std::string& readme_text, const std::string& id, const std::string& block);
 // The block currently in the README, or nullopt.
