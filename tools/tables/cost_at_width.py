@@ -43,7 +43,8 @@ def bench(ganrig, experiment, sets, iterations, warmup):
     for s in sets:
         cmd += ["--set", s]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    line = next(l for l in reversed(out.splitlines()) if l.startswith("BENCH "))
+    return json.loads(line[len("BENCH "):])
 
 
 def main():
