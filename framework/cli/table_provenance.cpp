@@ -9,8 +9,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/run_dir.hpp"
 #include "ganrig/sha256.hpp"
-#include "ganrig/toml_file.hpp"
-#include "ganrig/validate.hpp"
+#include "ganrig/train/config_upgrade.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,14 +44,7 @@ std::string first_difference(const std::string& run, const std::string& now) {
 }  // namespace
 
 std::string science_as_now(const std::string& resolved_toml, const Registry& registry) {
-  try {
-    Config then;
-    then.root = parse_toml_bounded(resolved_toml, "config.resolved.toml");
-    validate_experiment(then, registry);
-    return science_config(to_toml(then, false));
-  } catch (const std::exception&) {
-    return science_config(resolved_toml);
-  }
+  return science_config(config_as_now(resolved_toml, registry));
 }
 
 std::string config_hash(const std::string& science) { return sha256_text(science).substr(0, 16); }

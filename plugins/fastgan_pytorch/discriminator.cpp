@@ -60,7 +60,7 @@ class FastganDiscriminator : public ganrig::Discriminator, public ganrig::Recons
 
   ganrig::JudgedReals judge_and_reconstruct(const torch::Tensor& reals, const ganrig::Condition& = {}) override {
     const torch::Tensor x = augmented(reals);
-    Features f = judge(x);
+    const Features f = judge(x);
     namespace F = torch::nn::functional;
     const auto to_small = [&](const torch::Tensor& t) {
       return F::interpolate(t, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{small_, small_}).mode(torch::kNearest));
@@ -73,8 +73,9 @@ class FastganDiscriminator : public ganrig::Discriminator, public ganrig::Recons
     const torch::Tensor image_quarter = x.narrow(2, row * image_half, image_half).narrow(3, col * image_half, image_half);
     ganrig::JudgedReals out;
     out.logits = f.logits;
-    out.reconstructions.push_back({"big", decoder_big_->forward(f.last), to_small(x)});
-    out.reconstructions.push_back({"small", decoder_small_->forward(f.small), to_small(f.small_input)});
+    // The whole image at the decoders' size is the small branch's input (the same nearest resize).
+    out.reconstructions.push_back({"big", decoder_big_->forward(f.last), f.small_input});
+    out.reconstructions.push_back({"small", decoder_small_->forward(f.small), f.small_input});
     out.reconstructions.push_back({"part", decoder_part_->forward(quarter), to_small(image_quarter)});
     return out;
   }
@@ -98,9 +99,8 @@ class FastganDiscriminator : public ganrig::Discriminator, public ganrig::Recons
       down_.push_back(register_module(fmt::format("down_{}", official_index(s)), DownBlockComp(nfc_[4 * s], nfc_[2 * s])));
     // Skip-layer excitation from the feature at spatial size s to the one at s / 8 (se_2_16, se_4_32, se_8_64).
     for (std::int64_t s = entry_size_(); s >= 64; s /= 2)
-      if (s <= 256)
-        se_.emplace(s / 8, register_module(fmt::format("se_{}_{}", official_index(s), official_index(s / 8)),
-                                           SEBlock(nfc_[2 * s], nfc_[s / 4])));
+      se_.emplace(s / 8, register_module(fmt::format("se_{}_{}", official_index(s), official_index(s / 8)),
+                                         SEBlock(nfc_[2 * s], nfc_[s / 4])));
     rf_big_conv_ = register_module("rf_big_0", conv(nfc_[16], nfc_[8], 1, 1, 0));
     rf_big_bn_ = register_module("rf_big_1", torch::nn::BatchNorm2d(nfc_[8]));
     rf_big_out_ = register_module("rf_big_3", conv(nfc_[8], 1, 4, 1, 0));
@@ -125,7 +125,7 @@ class FastganDiscriminator : public ganrig::Discriminator, public ganrig::Recons
     for (std::size_t i = 0; i < entry_.size(); ++i) {
       h = entry_[i]->forward(h);
       if (i + 1 == entry_.size() && entry_bn_) h = entry_bn_->forward(h);
-      h = F::leaky_relu(h, F::LeakyReLUFuncOptions().negative_slope(0.2));
+      h = leaky(h);
     }
     std::map<std::int64_t, torch::Tensor> by_size = {{h.size(2), h}};
     for (auto& down : down_) {
@@ -136,10 +136,9 @@ class FastganDiscriminator : public ganrig::Discriminator, public ganrig::Recons
     }
     f.last = h;
     f.feat_16 = by_size.at(16);
-    const torch::Tensor big_logits = rf_big_out_->forward(
-        F::leaky_relu(rf_big_bn_->forward(rf_big_conv_->forward(h)), F::LeakyReLUFuncOptions().negative_slope(0.2)));
+    const torch::Tensor big_logits = rf_big_out_->forward(leaky(rf_big_bn_->forward(rf_big_conv_->forward(h))));
     f.small_input = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{small_, small_}).mode(torch::kNearest));
-    torch::Tensor s = F::leaky_relu(small_entry_->forward(f.small_input), F::LeakyReLUFuncOptions().negative_slope(0.2));
+    torch::Tensor s = leaky(small_entry_->forward(f.small_input));
     for (auto& down : small_down_) s = down->forward(s);
     f.small = s;
     // The official torch.cat([rf_0.view(-1), rf_1.view(-1)]), kept per image: [B, 2 * 5 * 5].

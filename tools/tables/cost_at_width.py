@@ -22,18 +22,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = [  # label, experiment, the paper's time and memory change
-    ("none (Projected GAN)", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", None, None),
-    ("G (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", -23.6, -15.0),
-    ("D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", None, None),
-    ("G and D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", None, None),
+ROWS = [  # label, experiment, the placement's block keys (as its pokemon64 file), the paper's time and memory change
+    ("none (Projected GAN)", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", [], None, None),
+    ("G (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", [], -23.6, -15.0),
+    ("D", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", ["discriminator.block=\"dsc\""], None, None),
+    ("G and D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", ["discriminator.block=\"dsc\""], None, None),
 ]
-ROW_SETS = {  # the placement rows' block keys, as their pokemon64 files set them
-    "none (Projected GAN)": [],
-    "G (Faster Projected GAN)": [],
-    "D": ["generator.block=\"conv\"", "discriminator.block=\"dsc\""],
-    "G and D": ["discriminator.block=\"dsc\""],
-}
 PAPER_SETTINGS = ["dataset.name=\"pokemon\"", "dataset.resolution=256", "projector.allow_random=true",
                   "train.batch=8", "exec.batch_per_device=0", "eval.metrics=[]", "exec.precision=\"fp32\""]
 
@@ -59,8 +53,8 @@ def main():
 
     results = {label: [] for label, *_ in ROWS}
     for rep in range(args.reps):
-        for label, experiment, _, _ in ROWS:
-            r = bench(args.ganrig, experiment, PAPER_SETTINGS + ROW_SETS[label] + args.set, args.iterations, args.warmup)
+        for label, experiment, blocks, _, _ in ROWS:
+            r = bench(args.ganrig, experiment, PAPER_SETTINGS + blocks + args.set, args.iterations, args.warmup)
             r["rep"] = rep
             results[label].append(r)
             print(f"rep {rep} {label}: {r['sec_per_iter']:.3f} s/iter, {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
@@ -83,7 +77,7 @@ def print_table(results, args):
           f"{args.warmup} warm-up + {args.iterations} timed iterations, interleaved; medians (min-max)\n")
     print("| row | sec/kimg | time change | paper | Δ | peak RSS MiB | memory change | paper | Δ | G params | D params (trainable) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for label, _, paper_t, paper_m in ROWS:
+    for label, _, _, paper_t, paper_m in ROWS:
         runs = results[label]
         t = [r["sec_per_iter"] * 1000.0 / r["batch"] for r in runs]
         m = [r["peak_rss_mib"] for r in runs]

@@ -14,6 +14,7 @@
 #include "ganrig/npy.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/validate.hpp"
+#include "ganrig/train/config_upgrade.hpp"
 #include "ganrig/train/ema.hpp"
 #include "ganrig/train/stop_signal.hpp"
 #include "loop.hpp"
@@ -257,19 +258,20 @@ void Loop::end_tick(double seconds, bool final, bool done) {
   state_->tick_start_nimg = state_->cur_nimg;
 }
 
-// A checkpoint's config with this build's defaults for keys added since it was written (cond =
-// false, ...): an earlier version's run resumes without --force. Text this build cannot validate
-// stays as it is (and then differs).
-std::string Loop::resolved_as_now(const std::string& text) const {
+std::string config_as_now(const std::string& resolved_toml, const Registry& registry) {
   try {
     Config then;
-    then.root = parse_toml_bounded(text, "checkpoint config");
-    validate_experiment(then, experiment_.registry);
+    then.root = parse_toml_bounded(resolved_toml, "config.resolved.toml");
+    validate_experiment(then, registry);
     return to_toml(then, false);
   } catch (const std::exception&) {
-    return text;
+    return resolved_toml;
   }
 }
+
+// A checkpoint's config with this build's defaults for keys added since it was written: an earlier
+// version's run resumes without --force.
+std::string Loop::resolved_as_now(const std::string& text) const { return config_as_now(text, experiment_.registry); }
 
 // uint8 leaves the host (pinned for an asynchronous copy to a GPU) and becomes [-1, 1] floats on
 // the device: a quarter of the bytes to move, no wait on the copy.
