@@ -4,10 +4,17 @@
 python3-matplotlib (tools/plot-table.py installs nothing; apt-get install python3-matplotlib).
 
     tools/plot-table.py experiments/faster_projected_gan/tables/fpg_vs_pg.toml
+
+A table with `pareto = [COST, QUALITY]` also gets <id>-pareto.png: each row's mean QUALITY against
+its mean COST, the non-dominated rows filled and named; `--bench CSV` (tools/tables/cost_at_width.py
+--csv, rows with the table's labels) adds a panel against the benchmarked sec/kimg.
+
+    tools/plot-table.py experiments/faster_projected_gan/tables/dsc_stages.toml \
+        --bench experiments/faster_projected_gan/tables/cost64_stages.csv
 """
+import argparse
 import csv
 import os
-import sys
 import tomllib
 from collections import defaultdict
 
@@ -17,11 +24,61 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def main(table_file):
+def row_means(values, label_of_value):
+    """Mean of each row's values of one column, over the seeds that have it."""
+    sums = defaultdict(list)
+    for v in values:
+        x = label_of_value(v)
+        if x is not None:
+            sums[v["row"]].append(x)
+    return {row: sum(xs) / len(xs) for row, xs in sums.items()}
+
+
+def front_of(points):
+    """Labels of the points no other point dominates (lower is better in both coordinates)."""
+    def dominated(p):
+        return any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in points.values())
+    return {label for label, p in points.items() if not dominated(p)}
+
+
+def bench_sec_per_kimg(bench_csv):
+    per_row = defaultdict(list)
+    for r in csv.DictReader(open(bench_csv)):
+        per_row[r["row"]].append(float(r["sec_per_iter"]) * 1000.0 / float(r["batch"]))
+    return {row: sorted(xs)[len(xs) // 2] for row, xs in per_row.items()}
+
+
+def pareto_plot(spec, values, out, bench_csv):
+    cost_label, quality_label = spec["pareto"]
+    quality = next(c for c in spec["columns"] if c["label"] == quality_label)
+    scale = quality.get("scale", 1.0)
+    number = lambda v, key: float(v[key]) if v.get(key) else None  # noqa: E731
+    y = row_means(values, lambda v: number(v, quality_label))
+    panels = [(cost_label, row_means(values, lambda v: number(v, cost_label)))]
+    if bench_csv:
+        panels.append(("sec/kimg (bench, median)", bench_sec_per_kimg(bench_csv)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
+    for ax, (x_label, x) in zip(axes[0], panels):
+        points = {row: (x[row], y[row] * scale) for row in y if row in x}
+        front = front_of(points)
+        for row, (px, py) in points.items():
+            on = row in front
+            ax.scatter([px], [py], s=60, facecolors="C0" if on else "none", edgecolors="C0")
+            ax.annotate(row + (" ★" if on else ""), (px, py), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(quality_label + " (mean over seeds, lower is better)")
+        ax.grid(alpha=0.3)
+    fig.suptitle(spec["title"] + "\nfilled ★: no other row has both lower cost and lower " + quality_label, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    return out
+
+
+def main(table_file, bench_csv=None):
     spec = tomllib.load(open(table_file, "rb"))
     folder = os.path.dirname(os.path.abspath(table_file))
     table_id = os.path.splitext(os.path.basename(table_file))[0]
-    readme_folder = os.path.dirname(os.path.join(folder, spec.get("readme", "../README.md")))
+    readme_folder = os.path.normpath(os.path.dirname(os.path.join(folder, spec.get("readme", "../README.md"))))
     metric_columns = [c for c in spec["columns"] if c["source"] == "metric" and not c.get("relative")]
     written = []
 
@@ -67,10 +124,16 @@ def main(table_file):
         out = os.path.join(readme_folder, f"{table_id}-cost.png")
         fig.savefig(out, dpi=110)
         written.append(out)
+    if values and spec.get("pareto"):
+        written.append(pareto_plot(spec, values, os.path.join(readme_folder, f"{table_id}-pareto.png"), bench_csv))
     for w in written:
         print("wrote", w)
 
 
 if __name__ == "__main__":
-    for f in sys.argv[1:]:
-        main(f)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("tables", nargs="+", help="table .toml files")
+    ap.add_argument("--bench", help="cost_at_width.py CSV whose rows carry the table's labels (pareto tables)")
+    args = ap.parse_args()
+    for f in args.tables:
+        main(f, args.bench)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Cost of the DSC placements at the Faster Projected GAN paper's widths, from `ganrig bench`.
+"""Cost of the DSC placements at the Faster Projected GAN paper's widths (and of the per-stage
+rows at the quality tables' width), from `ganrig bench`.
 
 Each experiment is timed in a fresh `ganrig bench --json` process, the experiments interleaved
 (A B C ... A B C ...), `--reps` times; the table gives the median sec/iter and sec/kimg with the
@@ -12,6 +13,12 @@ to the paper's (-23.6 % time, about -15 % memory for FPG on Pokemon 256x256).
 Default settings: 256x256 Pokemon (`ganrig data prepare pokemon --res 256`), fastgan_lite ngf 128,
 EfficientNet-lite0 (random weights: the cost does not depend on them), the paper's per-device batch
 8, fp32. --set adds overrides to every experiment (e.g. exec.precision=bf16).
+
+`--network pokemon64` times Table 3's rows (DSC in one generator stage at a time) on the network
+whose quality Tables 1-3 measure (pg_pokemon64: 64x64, ngf 32, MobileNetV2, batch 8, fp32):
+
+    tools/tables/cost_at_width.py --network pokemon64 --reps 5 --iterations 10 \
+        --csv experiments/faster_projected_gan/tables/cost64_stages.csv
 """
 import argparse
 import csv
@@ -22,14 +29,36 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = [  # label, experiment, the placement's block keys (as its pokemon64 file), the paper's time and memory change
-    ("none (Projected GAN)", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", [], None, None),
-    ("G (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", [], -23.6, -15.0),
-    ("D", "experiments/projected_gan/pg_fastgan-lite_paper256.toml", ["discriminator.block=\"dsc\""], None, None),
-    ("G and D", "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml", ["discriminator.block=\"dsc\""], None, None),
-]
-PAPER_SETTINGS = ["dataset.name=\"pokemon\"", "dataset.resolution=256", "projector.allow_random=true",
-                  "train.batch=8", "exec.batch_per_device=0", "eval.metrics=[]", "exec.precision=\"fp32\""]
+PG256 = "experiments/projected_gan/pg_fastgan-lite_paper256.toml"
+FPG256 = "experiments/faster_projected_gan/fpg_fastgan-lite_paper256.toml"
+PG64 = "experiments/projected_gan/pg_pokemon64.toml"
+
+
+def one_stage(size):
+    return [f"generator.blocks={{ {size} = \"dsc\" }}"]
+
+
+NETWORKS = {  # rows: label, experiment, the row's block keys (as its pokemon64 file), the paper's time and memory change
+    "paper256": {
+        "title": "256x256, fastgan_lite ngf 128, EfficientNet-lite0, batch 8, fp32",
+        "settings": ["dataset.name=\"pokemon\"", "dataset.resolution=256", "projector.allow_random=true",
+                     "train.batch=8", "exec.batch_per_device=0", "eval.metrics=[]", "exec.precision=\"fp32\""],
+        "rows": [
+            ("none (Projected GAN)", PG256, [], None, None),
+            ("G (Faster Projected GAN)", FPG256, [], -23.6, -15.0),
+            ("D", PG256, ["discriminator.block=\"dsc\""], None, None),
+            ("G and D", FPG256, ["discriminator.block=\"dsc\""], None, None),
+            ("G at 32 and 64 only", PG256, ["generator.blocks={ 32 = \"dsc\", 64 = \"dsc\" }"], None, None),
+        ],
+    },
+    "pokemon64": {
+        "title": "64x64 (pg_pokemon64: fastgan_lite ngf 32, MobileNetV2, batch 8, fp32)",
+        "settings": ["eval.metrics=[]", "exec.precision=\"fp32\""],
+        "rows": [("none (Projected GAN)", PG64, [], None, None)]
+        + [(f"{s}x{s} only", PG64, one_stage(s), None, None) for s in (8, 16, 32, 64)]
+        + [("all (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_pokemon64.toml", [], None, None)],
+    },
+}
 
 
 def bench(ganrig, experiment, sets, iterations, warmup):
@@ -44,6 +73,7 @@ def bench(ganrig, experiment, sets, iterations, warmup):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ganrig", default=str(ROOT / "build/bin/ganrig"))
+    ap.add_argument("--network", choices=sorted(NETWORKS), default="paper256")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
@@ -51,10 +81,11 @@ def main():
     ap.add_argument("--csv", help="write every process's figures here")
     args = ap.parse_args()
 
-    results = {label: [] for label, *_ in ROWS}
+    network = NETWORKS[args.network]
+    results = {label: [] for label, *_ in network["rows"]}
     for rep in range(args.reps):
-        for label, experiment, blocks, _, _ in ROWS:
-            r = bench(args.ganrig, experiment, PAPER_SETTINGS + blocks + args.set, args.iterations, args.warmup)
+        for label, experiment, blocks, _, _ in network["rows"]:
+            r = bench(args.ganrig, experiment, network["settings"] + blocks + args.set, args.iterations, args.warmup)
             r["rep"] = rep
             results[label].append(r)
             print(f"rep {rep} {label}: {r['sec_per_iter']:.3f} s/iter, {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
@@ -66,18 +97,18 @@ def main():
                 for r in runs:
                     w.writerow([label, r["rep"], r["sec_per_iter"], r["batch"], r["peak_rss_mib"], r["params_g"],
                                 r["params_d_trainable"]])
-    print_table(results, args)
+    print_table(network, results, args)
 
 
-def print_table(results, args):
-    first = ROWS[0][0]
+def print_table(network, results, args):
+    first = network["rows"][0][0]
     base_t = statistics.median(r["sec_per_iter"] for r in results[first])
     base_m = statistics.median(r["peak_rss_mib"] for r in results[first])
-    print(f"256x256, fastgan_lite ngf 128, EfficientNet-lite0, batch 8, fp32, {args.reps} repetitions of "
+    print(f"{network['title']}, {args.reps} repetitions of "
           f"{args.warmup} warm-up + {args.iterations} timed iterations, interleaved; medians (min-max)\n")
     print("| row | sec/kimg | time change | paper | Δ | peak RSS MiB | memory change | paper | Δ | G params | D params (trainable) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for label, _, _, paper_t, paper_m in ROWS:
+    for label, _, _, paper_t, paper_m in network["rows"]:
         runs = results[label]
         t = [r["sec_per_iter"] * 1000.0 / r["batch"] for r in runs]
         m = [r["peak_rss_mib"] for r in runs]
