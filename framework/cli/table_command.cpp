@@ -83,7 +83,7 @@ int table(const TableCommand& command) {
   for (const auto& row : spec.rows) {
     for (const auto seed : row.seeds) {
       auto experiment = row_experiment(row, seed, command.common.plugin_paths);
-      const std::string expected = science_config(to_toml(experiment->config, false));
+      const std::string expected = science_of(*experiment);
       // The newest finished run whose science config is this row's, at this seed.
       std::optional<study::RunInfo> found;
       for (const auto& run : study::runs_of(command.run_root, experiment->name()))

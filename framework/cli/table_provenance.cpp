@@ -47,6 +47,10 @@ std::string science_as_now(const std::string& resolved_toml, const Registry& reg
   return science_config(config_as_now(resolved_toml, registry));
 }
 
+std::string science_of(const Experiment& experiment) {
+  return science_as_now(to_toml(experiment.config, false), experiment.registry);
+}
+
 std::string config_hash(const std::string& science) { return sha256_text(science).substr(0, 16); }
 
 std::unique_ptr<Experiment> row_experiment(const study::TableRow& row, std::int64_t seed,
@@ -86,7 +90,7 @@ std::vector<std::string> provenance_problems(const study::TableSpec& spec, const
     }
     const auto experiment = row_experiment(*row, record.seed, plugin_paths);
     const std::string run = science_as_now(read_text(committed), experiment->registry);
-    const std::string now = science_config(to_toml(experiment->config, false));
+    const std::string now = science_of(*experiment);
     if (config_hash(run) != record.config)
       problems.push_back(fmt::format("{}: the CSV's config {} is not the committed run's ({})", who, record.config,
                                      config_hash(run)));

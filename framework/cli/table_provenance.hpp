@@ -16,6 +16,10 @@ namespace ganrig::cli {
 // since it was written (so an earlier run of the same experiment still matches); text this build
 // cannot validate stays as it is.
 std::string science_as_now(const std::string& resolved_toml, const Registry& registry);
+// The science config a row's experiment gives today, written the way science_as_now writes a run's
+// (both through the same parse and validation, so an empty table such as PGGAN's [schedule.batch]
+// compares equal however it was written).
+std::string science_of(const Experiment& experiment);
 // sha256 of a science config, as the CSV's "config" cell (16 hex digits).
 std::string config_hash(const std::string& science);
 // The experiment of `row` at `seed`, as `ganrig train` would load it.

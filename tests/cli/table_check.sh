@@ -34,3 +34,21 @@ echo "--- the CSV's hash is edited"
 git_free=$(sed -n 2p experiments/demo/tables/short.csv | cut -d, -f5)
 sed -i "s/$git_free/0123456789abcdef/" experiments/demo/tables/short.csv
 "$ganrig" table "$table" --check; echo "exit $?"
+echo "--- empty tables (PGGAN's per-resolution maps) written either way"
+cp "$src/experiments/pggan/pggan_fmnist32.toml" "$src/experiments/pggan/pggan_paper_celebahq1024.toml" experiments/demo/
+cat > experiments/demo/tables/growing.toml <<'TOML'
+title = "A short PGGAN"
+readme = "../README.md"
+[[rows]]
+label = "PGGAN"
+experiment = "../pggan_fmnist32.toml"
+set = ["dataset.limit=64", "train.total_kimg=0.064", "train.tick_kimg=0.064", "eval.metrics=[]"]
+[[columns]]
+label = "sec/kimg"
+source = "sec_per_kimg"
+TOML
+"$ganrig" train experiments/demo/pggan_fmnist32.toml --set dataset.limit=64 --set train.total_kimg=0.064 \
+  --set train.tick_kimg=0.064 --set "eval.metrics=[]" --set experiment.seed=0 --set exec.threads=2 >/dev/null || exit 1
+"$ganrig" table experiments/demo/tables/growing.toml >/dev/null || exit 1
+sed -n 2p experiments/demo/tables/growing.csv | cut -d, -f1-2
+"$ganrig" table experiments/demo/tables/growing.toml --check || exit 1

@@ -15,7 +15,7 @@ EfficientNet-lite0 (random weights: the cost does not depend on them), the paper
 8, fp32. --set adds overrides to every experiment (e.g. exec.precision=bf16).
 
 `--network pokemon64` times Table 3's rows (DSC in one generator stage at a time) on the network
-whose quality Tables 1-3 measure (pg_pokemon64: 64x64, ngf 32, MobileNetV2, batch 8, fp32):
+whose quality Tables 1-3 measure (pg_pokemon64: 64x64, ngf 32, batch 16, fp32):
 
     tools/tables/cost_at_width.py --network pokemon64 --reps 5 --iterations 10 \
         --csv experiments/faster_projected_gan/tables/cost64_stages.csv
@@ -52,7 +52,7 @@ NETWORKS = {  # rows: label, experiment, the row's block keys (as its pokemon64 
         ],
     },
     "pokemon64": {
-        "title": "64x64 (pg_pokemon64: fastgan_lite ngf 32, MobileNetV2, batch 8, fp32)",
+        "title": "64x64 (pg_pokemon64: fastgan_lite ngf 32, MobileNetV2, batch 16, fp32)",
         "settings": ["eval.metrics=[]", "exec.precision=\"fp32\""],
         "rows": [("none (Projected GAN)", PG64, [], None, None)]
         + [(f"{s}x{s} only", PG64, one_stage(s), None, None) for s in (8, 16, 32, 64)]
