@@ -5,16 +5,15 @@ python3-matplotlib (tools/plot-table.py installs nothing; apt-get install python
 
     tools/plot-table.py experiments/faster_projected_gan/tables/fpg_vs_pg.toml
 
-A table with `pareto = [COST, QUALITY]` also gets <id>-pareto.png: each row's mean QUALITY against
-its mean COST, the non-dominated rows filled and named; `--bench CSV` (tools/tables/cost_at_width.py
---csv, rows with the table's labels) adds a panel against the benchmarked sec/kimg.
-
-    tools/plot-table.py experiments/faster_projected_gan/tables/dsc_stages.toml \
-        --bench experiments/faster_projected_gan/tables/cost64_stages.csv
+A table with `pareto = [COST..., QUALITY]` also gets <id>-pareto.png: a panel per cost column (and
+per benchmarked sec/kimg column),
+each row's mean QUALITY against its COST (a bench column's: the median over the bench CSV's
+repetitions, as `ganrig table` prints it), the rows no other row beats in both filled and named.
 """
 import argparse
 import csv
 import os
+import statistics
 import tomllib
 from collections import defaultdict
 
@@ -41,40 +40,51 @@ def front_of(points):
     return {label for label, p in points.items() if not dominated(p)}
 
 
-def bench_sec_per_kimg(bench_csv):
+def bench_medians(spec, folder, column):
+    """Row label -> median of the column's field over its repetitions in the bench CSV."""
     per_row = defaultdict(list)
-    for r in csv.DictReader(open(bench_csv)):
-        per_row[r["row"]].append(float(r["sec_per_iter"]) * 1000.0 / float(r["batch"]))
-    return {row: sorted(xs)[len(xs) // 2] for row, xs in per_row.items()}
+    for r in csv.DictReader(open(os.path.join(folder, column["bench"]))):
+        value = float(r["sec_per_iter"]) * 1000.0 / float(r["batch"]) if column["field"] == "sec_per_kimg" \
+            else float(r[column["field"]])
+        per_row[r["row"]].append(value)
+    medians = {row: statistics.median(xs) for row, xs in per_row.items()}
+    return {row["label"]: medians[row.get("bench_row", row["label"])] for row in spec["rows"]
+            if row.get("bench_row", row["label"]) in medians}
 
 
-def pareto_plot(spec, values, out, bench_csv):
-    cost_label, quality_label = spec["pareto"]
-    quality = next(c for c in spec["columns"] if c["label"] == quality_label)
-    scale = quality.get("scale", 1.0)
-    number = lambda v, key: float(v[key]) if v.get(key) else None  # noqa: E731
-    y = row_means(values, lambda v: number(v, quality_label))
-    panels = [(cost_label, row_means(values, lambda v: number(v, cost_label)))]
-    if bench_csv:
-        panels.append(("sec/kimg (bench, median)", bench_sec_per_kimg(bench_csv)))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
-    for ax, (x_label, x) in zip(axes[0], panels):
-        points = {row: (x[row], y[row] * scale) for row in y if row in x}
+def column_means(spec, folder, values, column):
+    if column["source"] == "bench":
+        return bench_medians(spec, folder, column)
+    return row_means(values, lambda v: float(v[column["label"]]) if v.get(column["label"]) else None)
+
+
+def pareto_plot(spec, folder, values, out):
+    columns = {c["label"]: c for c in spec["columns"]}
+    quality = next(columns[label] for label in spec["pareto"] if columns[label]["source"] == "metric")
+    costs = [columns[label] for label in spec["pareto"] if label != quality["label"]]
+    # A benchmarked time gets its own panel and front even when the table marks another cost's.
+    costs += [c for c in spec["columns"] if c["source"] == "bench" and c.get("field") == "sec_per_kimg"
+              and not c.get("relative") and c not in costs]
+    y = column_means(spec, folder, values, quality)
+    fig, axes = plt.subplots(1, len(costs), figsize=(5.5 * len(costs), 4.2), squeeze=False)
+    for ax, cost in zip(axes[0], costs):
+        x = column_means(spec, folder, values, cost)
+        points = {row: (x[row], y[row] * quality.get("scale", 1.0)) for row in y if row in x}
         front = front_of(points)
         for row, (px, py) in points.items():
             on = row in front
             ax.scatter([px], [py], s=60, facecolors="C0" if on else "none", edgecolors="C0")
             ax.annotate(row + (" ★" if on else ""), (px, py), fontsize=7, xytext=(4, 4), textcoords="offset points")
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(quality_label + " (mean over seeds, lower is better)")
+        ax.set_xlabel(cost["label"] + (" (bench median)" if cost["source"] == "bench" else ""))
+        ax.set_ylabel(quality["label"] + " (mean over seeds, lower is better)")
         ax.grid(alpha=0.3)
-    fig.suptitle(spec["title"] + "\nfilled ★: no other row has both lower cost and lower " + quality_label, fontsize=8)
+    fig.suptitle(spec["title"] + "\nfilled ★: no other row has both a lower x and a lower " + quality["label"], fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     return out
 
 
-def main(table_file, bench_csv=None):
+def main(table_file):
     spec = tomllib.load(open(table_file, "rb"))
     folder = os.path.dirname(os.path.abspath(table_file))
     table_id = os.path.splitext(os.path.basename(table_file))[0]
@@ -125,7 +135,7 @@ def main(table_file, bench_csv=None):
         fig.savefig(out, dpi=110)
         written.append(out)
     if values and spec.get("pareto"):
-        written.append(pareto_plot(spec, values, os.path.join(readme_folder, f"{table_id}-pareto.png"), bench_csv))
+        written.append(pareto_plot(spec, folder, values, os.path.join(readme_folder, f"{table_id}-pareto.png")))
     for w in written:
         print("wrote", w)
 
@@ -133,7 +143,6 @@ def main(table_file, bench_csv=None):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("tables", nargs="+", help="table .toml files")
-    ap.add_argument("--bench", help="cost_at_width.py CSV whose rows carry the table's labels (pareto tables)")
     args = ap.parse_args()
     for f in args.tables:
-        main(f, args.bench)
+        main(f)

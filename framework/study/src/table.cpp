@@ -62,11 +62,23 @@ TableColumn read_column(const fs::path& file, const toml::table& entry) {
   col.scale = v.real("scale");
   col.digits = static_cast<int>(v.integer("digits"));
   col.relative = v.boolean("relative");
+  if (col.source == "bench") {
+    if (v.string("bench").empty())
+      throw ConfigError(fmt::format("{}: source = \"bench\" needs bench = \"<CSV of tools/tables/cost_at_width.py>\"",
+                                    checked.where("source")));
+    if (col.field != "sec_per_kimg" && col.field != "peak_rss_mib")
+      throw ConfigError(fmt::format("{}: with source = \"bench\", field is \"sec_per_kimg\" or \"peak_rss_mib\", not "
+                                    "\"{}\"", checked.where(entry.contains("field") ? "field" : "source"), col.field));
+    col.bench = fs::weakly_canonical(fs::absolute(file).parent_path() / v.string("bench"));
+    col.bench_medians = read_bench_medians(col.bench, col.field, checked.where("bench"));
+  }
   return col;
 }
 
 TableRow read_row(const fs::path& file, const fs::path& folder, const toml::table& entry,
-                  const std::set<std::string>& labels) {
+                  const std::vector<TableColumn>& columns) {
+  std::set<std::string> labels;
+  for (const auto& c : columns) labels.insert(c.label);
   const CheckedTable checked(file, entry, table_row_schema(), "table row");
   const ConfigView& v = checked.view();
   TableRow row;
@@ -83,6 +95,15 @@ TableRow read_row(const fs::path& file, const fs::path& folder, const toml::tabl
         throw ConfigError(fmt::format("{}: paper value for '{}', which is not a column label{}", toml_where(file, value),
                                       key.str(), did_you_mean(std::string(key.str()), {labels.begin(), labels.end()})));
       row.paper[std::string(key.str())] = cell_text(value);
+    }
+  // A bench row named on purpose must exist; a row whose label is not benched shows "-".
+  row.bench_row = v.string("bench_row");
+  for (const auto& c : columns)
+    if (!row.bench_row.empty() && c.source == "bench" && !c.bench_medians.count(row.bench_row)) {
+      std::vector<std::string> known;
+      for (const auto& [name, value] : c.bench_medians) known.push_back(name);
+      throw ConfigError(fmt::format("{}: no row '{}' in {}{}; its rows: {}", checked.where("bench_row"), row.bench_row,
+                                    c.bench.string(), did_you_mean(row.bench_row, known), join(known, ", ")));
     }
   return row;
 }
@@ -104,11 +125,14 @@ Schema table_column_schema() {
   Schema s;
   s.required("label", ValueType::String, "Column heading; rows' `paper` values refer to it.");
   s.required("source", ValueType::String, "Where the value comes from.")
-      .one_of({"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G", "params_D"});
+      .one_of({"metric", "sec_per_kimg", "wall_sec_per_kimg", "peak_rss_mib", "params_G", "params_D", "bench"});
   s.string("metric", "", "With source = \"metric\": the metric's name in metrics.jsonl.");
   s.string("field", "value",
            "Which number of the metric (\"value\", \"noise_floor\": the real-vs-real value of the same run, "
-           "\"precision\", \"recall\", ...).");
+           "\"precision\", \"recall\", ...; with source = \"bench\": \"sec_per_kimg\" or \"peak_rss_mib\").");
+  s.string("bench", "",
+           "With source = \"bench\": a CSV of tools/tables/cost_at_width.py --csv, relative to the table file; the "
+           "cell is the median over the row's repetitions (runs that share a machine cannot time themselves).");
   s.string("select", "final", "Which evaluation: the last, the best, or the one at `kimg`.").one_of({"final", "best", "kimg"});
   s.real("kimg", 0.0, "With select = \"kimg\": the evaluation at this kimg.").at_least(0);
   s.real("scale", 1.0, "Multiplier applied before printing (e.g. 1000 for KID x 10^3).");
@@ -124,6 +148,7 @@ Schema table_row_schema() {
   s.integers("seeds", {}, "Seeds whose runs are averaged; empty: seed 0.").at_least(0);
   s.strings("set", {}, "Extra --set overrides for this row.");
   s.table("paper", "The paper's value per column label, as printed (\"-23.6 %\").");
+  s.string("bench_row", "", "The row's name in the bench CSVs of source = \"bench\" columns; empty: its label.");
   return s;
 }
 
@@ -147,7 +172,7 @@ TableSpec read_table(const fs::path& file) {
   for (const auto& node : *columns) t.columns.push_back(read_column(file, *node.as_table()));
   std::set<std::string> labels;
   for (const auto& c : t.columns) labels.insert(c.label);
-  for (const auto& node : *rows) t.rows.push_back(read_row(file, t.file.parent_path(), *node.as_table(), labels));
+  for (const auto& node : *rows) t.rows.push_back(read_row(file, t.file.parent_path(), *node.as_table(), t.columns));
   t.pareto = v.strings("pareto");
   for (const auto& label : t.pareto)
     if (!labels.count(label))
@@ -169,33 +194,6 @@ fs::path find_table(const std::string& id, const fs::path& experiments) {
 }
 
 namespace {
-
-struct Stat {
-  double mean = 0, spread = 0;  // spread: half-width of the 95% confidence interval of the mean
-  int n = 0;
-};
-
-// Student's t quantile t(0.975, n - 1) for n seeds (the normal's 1.96 beyond 30).
-double t_975(int n) {
-  static const double table[] = {0,      0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-                                 2.228,  2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                 2.080,  2.074,  2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  return n < static_cast<int>(sizeof(table) / sizeof(table[0])) ? table[n] : 1.96;
-}
-
-Stat stat_of(const std::vector<TableRecord>& records, const std::string& row, const std::string& col) {
-  std::vector<double> v;
-  for (const auto& r : records)
-    if (r.row == row && r.values.count(col)) v.push_back(r.values.at(col));
-  Stat s;
-  s.n = static_cast<int>(v.size());
-  if (v.empty()) return s;
-  for (double x : v) s.mean += x;
-  s.mean /= v.size();
-  for (double x : v) s.spread += (x - s.mean) * (x - s.mean);
-  s.spread = v.size() > 1 ? t_975(s.n) * std::sqrt(s.spread / (v.size() - 1)) / std::sqrt(static_cast<double>(s.n)) : 0;
-  return s;
-}
 
 bool has_paper(const TableSpec& spec, const TableColumn& c) {
   for (const auto& r : spec.rows)
@@ -221,18 +219,19 @@ std::string header(const TableSpec& spec) {
 // and the difference when the table has paper values for the column.
 std::string cells(const TableSpec& spec, const TableRow& row, const TableColumn& c,
                   const std::vector<TableRecord>& records) {
-  const Stat s = stat_of(records, row.label, c.label);
+  const ColumnValue s = column_value(row, c, records);
   std::optional<double> ours;
   if (s.n > 0 && c.relative) {
-    const Stat first = stat_of(records, spec.rows.front().label, c.label);
+    const ColumnValue first = column_value(spec.rows.front(), c, records);
     if (first.n > 0 && first.mean != 0) ours = (s.mean / first.mean - 1.0) * 100.0;
   } else if (s.n > 0) {
     ours = s.mean * c.scale;
   }
-  std::string text = s.n > 0 ? "-" : "missing";
+  std::string text = s.n > 0 || c.source == "bench" ? "-" : "missing";
   if (ours) {
     text = c.relative ? fmt::format("{:+.{}f}%", *ours, 1) : fmt::format("{:.{}f}", *ours, c.digits);
-    if (!c.relative && s.n > 1) text += fmt::format(" ± {:.{}f}", s.spread * c.scale, c.digits);
+    // No "± 0" on values every seed shares (parameter counts); a spread that rounds to 0 is printed.
+    if (!c.relative && s.n > 1 && s.spread > 0) text += fmt::format(" ± {:.{}f}", s.spread * c.scale, c.digits);
   }
   std::string out = " " + text + " |";
   if (!has_paper(spec, c)) return out;

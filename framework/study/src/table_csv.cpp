@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ganrig/error.hpp"
+#include "csv_cells.hpp"
 #include "ganrig/study/table.hpp"
 
 namespace ganrig::study {
@@ -27,8 +28,6 @@ std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& record
   return out.str();
 }
 
-namespace {
-
 std::vector<std::string> csv_cells(const std::string& line) {
   std::vector<std::string> cells;
   std::string cell;
@@ -41,8 +40,6 @@ std::vector<std::string> csv_cells(const std::string& line) {
   cells.push_back(cell);
   return cells;
 }
-
-}  // namespace
 
 // Files written before tables recorded config hashes have no "config" cell: read as empty.
 std::vector<TableRecord> read_csv(const TableSpec& spec) {

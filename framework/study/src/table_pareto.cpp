@@ -1,5 +1,6 @@
 // The rows of a table that no other row dominates in the columns of `pareto` (lower is better in
-// each), on the means over seeds; rows without all of those values take no part.
+// each), on the means over seeds (a bench column: its median); rows without all of those values take
+// no part.
 #include <map>
 
 #include "ganrig/study/table.hpp"
@@ -10,14 +11,13 @@ namespace {
 
 std::optional<std::vector<double>> means(const TableSpec& spec, const TableRow& row, const std::vector<TableRecord>& records) {
   std::vector<double> out;
-  for (const auto& label : spec.pareto) {
-    double sum = 0;
-    int n = 0;
-    for (const auto& r : records)
-      if (r.row == row.label && r.values.count(label)) sum += r.values.at(label), ++n;
-    if (n == 0) return std::nullopt;
-    out.push_back(sum / n);
-  }
+  for (const auto& label : spec.pareto)
+    for (const auto& column : spec.columns)
+      if (column.label == label) {
+        const ColumnValue value = column_value(row, column, records);
+        if (value.n == 0) return std::nullopt;
+        out.push_back(value.mean);
+      }
   return out;
 }
 

@@ -22,11 +22,13 @@ struct TableRow {
   std::vector<std::int64_t> seeds;
   std::vector<std::string> set;      // extra --set overrides
   std::map<std::string, std::string> paper;  // column label -> the paper's value as printed
+  std::string bench_row;  // the row's name in the bench CSVs of bench columns (default: its label)
 };
 
 struct TableColumn {
   std::string label;
   // metric | sec_per_kimg (median tick) | wall_sec_per_kimg (whole run) | peak_rss_mib | params_G | params_D
+  // | bench (a committed bench CSV: per row, the median over its repetitions, not over seeds)
   std::string source;
   std::string metric;   // source = metric: its name; field: "value" or e.g. "precision"
   std::string field = "value";
@@ -35,6 +37,8 @@ struct TableColumn {
   double scale = 1;
   int digits = 3;
   bool relative = false;  // show the % change against the first row (the paper's delta style)
+  std::filesystem::path bench;                  // source = bench: the CSV (absolute)
+  std::map<std::string, double> bench_medians;  // source = bench: bench row -> median of `field`
 };
 
 struct TableSpec {
@@ -70,6 +74,19 @@ struct TableRecord {
 std::filesystem::path run_records_dir(const TableSpec& spec);
 std::string to_csv(const TableSpec& spec, const std::vector<TableRecord>& records);
 std::vector<TableRecord> read_csv(const TableSpec& spec);
+
+// What a row shows in a column: the mean over the seeds that have a value and the half-width of its
+// 95% confidence interval (n: those seeds); for a bench column, the bench's median (n = 1, no
+// interval: the spread over repetitions is in the bench's own table).
+struct ColumnValue {
+  double mean = 0, spread = 0;
+  int n = 0;
+};
+ColumnValue column_value(const TableRow& row, const TableColumn& column, const std::vector<TableRecord>& records);
+// Reads a bench CSV (row, rep, sec_per_iter, batch, peak_rss_mib, ...: tools/tables/cost_at_width.py)
+// into the median of `field` ("sec_per_kimg" or "peak_rss_mib") per row; `where` locates the key.
+std::map<std::string, double> read_bench_medians(const std::filesystem::path& csv, const std::string& field,
+                                                 const std::string& where);
 
 // The Markdown block (with its markers) rendered from the records.
 // Where `ganrig table` writes the comparison page of a table's runs (next to its CSV).
