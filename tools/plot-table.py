@@ -71,10 +71,12 @@ def pareto_plot(spec, folder, values, out):
         x = column_means(spec, folder, values, cost)
         points = {row: (x[row], y[row] * quality.get("scale", 1.0)) for row in y if row in x}
         front = front_of(points)
-        for row, (px, py) in points.items():
+        # Labels alternate above and below along x, so that neighbouring rows stay legible.
+        for i, (row, (px, py)) in enumerate(sorted(points.items(), key=lambda item: item[1][0])):
             on = row in front
             ax.scatter([px], [py], s=60, facecolors="C0" if on else "none", edgecolors="C0")
-            ax.annotate(row + (" ★" if on else ""), (px, py), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            ax.annotate(row + (" ★" if on else ""), (px, py), fontsize=7, xytext=(4, 5 if i % 2 else -11),
+                        textcoords="offset points")
         ax.set_xlabel(cost["label"] + (" (bench median)" if cost["source"] == "bench" else ""))
         ax.set_ylabel(quality["label"] + " (mean over seeds, lower is better)")
         ax.grid(alpha=0.3)
