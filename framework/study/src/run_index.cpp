@@ -1,6 +1,7 @@
 #include "ganrig/study/run_index.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -87,13 +88,18 @@ fs::path find_run(const fs::path& root, const std::string& experiment, const std
   return dirs.empty() ? found : dirs.back();
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t m = values.size() / 2;
+  return values.size() % 2 ? values[m] : (values[m - 1] + values[m]) / 2;
+}
+
 double median_sec_per_kimg(const RunInfo& run) {
   std::vector<double> v;
   for (std::size_t i = run.stats.size() > 1 ? 1 : 0; i < run.stats.size(); ++i)
     if (run.stats[i].contains("sec_per_kimg")) v.push_back(run.stats[i]["sec_per_kimg"].get<double>());
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return median(std::move(v));
 }
 
 double wall_sec_per_kimg(const RunInfo& run) {

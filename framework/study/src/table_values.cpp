@@ -9,6 +9,7 @@
 
 #include "csv_cells.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/study/run_index.hpp"
 #include "ganrig/study/table.hpp"
 #include "ganrig/text.hpp"
 
@@ -24,12 +25,6 @@ double t_975(int n) {
                                  2.228,  2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                                  2.080,  2.074,  2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
   return n < static_cast<int>(sizeof(table) / sizeof(table[0])) ? table[n] : 1.96;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 std::size_t index_of(const std::vector<std::string>& header, const std::string& name, const fs::path& csv,

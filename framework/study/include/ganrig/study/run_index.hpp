@@ -31,6 +31,8 @@ std::vector<RunInfo> runs_of(const std::filesystem::path& root, const std::strin
 std::filesystem::path find_run(const std::filesystem::path& root, const std::string& experiment, const std::string& desc);
 
 // Median sec/kimg over the ticks (the first tick, warm-up, left out when there are more).
+// The median of `values` (the mean of the middle two for an even count; 0 when empty).
+double median(std::vector<double> values);
 double median_sec_per_kimg(const RunInfo& run);
 double peak_rss_mib(const RunInfo& run);
 // Training seconds per kimg over the whole run: (total_seconds - eval_seconds_total) / kimg of the
