@@ -83,14 +83,16 @@ int table(const TableCommand& command) {
   for (const auto& row : spec.rows) {
     for (const auto seed : row.seeds) {
       auto experiment = row_experiment(row, seed, command.common.plugin_paths);
-      const std::string expected = science_of(*experiment);
-      // The newest finished run whose science config is this row's, at this seed.
+      const std::string expected = science_of(*experiment), precision = precision_of(*experiment);
+      // The newest finished run whose science config and precision are this row's, at this seed.
       std::optional<study::RunInfo> found;
       for (const auto& run : study::runs_of(command.run_root, experiment->name()))
-        if (run.finished && science_as_now(run.config_text, experiment->registry) == expected) found = run;
+        if (run.finished && science_as_now(run.config_text, experiment->registry) == expected &&
+            precision_as_now(run.config_text, experiment->registry) == precision)
+          found = run;
       if (!found) {
-        std::cout << fmt::format("  {} seed {}: no finished run in {}/{}\n", row.label, seed,
-                                 command.run_root, experiment->name());
+        std::cout << fmt::format("  {} seed {}: no finished {} run of this config in {}/{}\n", row.label, seed,
+                                 precision, command.run_root, experiment->name());
         continue;
       }
       const std::string relative = fs::relative(found->dir, command.run_root).generic_string();

@@ -9,6 +9,7 @@
 #include "ganrig/error.hpp"
 #include "ganrig/run_dir.hpp"
 #include "ganrig/sha256.hpp"
+#include "ganrig/toml_file.hpp"
 #include "ganrig/train/config_upgrade.hpp"
 
 namespace fs = std::filesystem;
@@ -49,6 +50,15 @@ std::string science_as_now(const std::string& resolved_toml, const Registry& reg
 
 std::string science_of(const Experiment& experiment) {
   return science_as_now(to_toml(experiment.config, false), experiment.registry);
+}
+
+std::string precision_as_now(const std::string& resolved_toml, const Registry& registry) {
+  const toml::table root = parse_toml_bounded(config_as_now(resolved_toml, registry), "config.resolved.toml");
+  return root["exec"]["precision"].value_or(std::string("fp32"));
+}
+
+std::string precision_of(const Experiment& experiment) {
+  return precision_as_now(to_toml(experiment.config, false), experiment.registry);
 }
 
 std::string config_hash(const std::string& science) { return sha256_text(science).substr(0, 16); }
@@ -97,6 +107,10 @@ std::vector<std::string> provenance_problems(const study::TableSpec& spec, const
     else if (run != now)
       problems.push_back(fmt::format("{}: came from another config than {} today ({})", who,
                                      fs::relative(row->experiment, spec.root).generic_string(), first_difference(run, now)));
+    else if (const std::string ran = precision_as_now(read_text(committed), experiment->registry),
+             asked = precision_of(*experiment);
+             ran != asked)
+      problems.push_back(fmt::format("{}: ran in [exec] precision \"{}\", the row asks for \"{}\"", who, ran, asked));
   }
   return problems;
 }

@@ -20,6 +20,11 @@ std::string science_as_now(const std::string& resolved_toml, const Registry& reg
 // (both through the same parse and validation, so an empty table such as PGGAN's [schedule.batch]
 // compares equal however it was written).
 std::string science_of(const Experiment& experiment);
+// [exec] precision of a run's resolved config, and of a row's experiment ("fp32" where unset). Not
+// part of the science config (a checkpoint may resume in another precision), but it changes the
+// numbers a table reports: a row takes only runs made in its own precision.
+std::string precision_as_now(const std::string& resolved_toml, const Registry& registry);
+std::string precision_of(const Experiment& experiment);
 // sha256 of a science config, as the CSV's "config" cell (16 hex digits).
 std::string config_hash(const std::string& science);
 // The experiment of `row` at `seed`, as `ganrig train` would load it.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ganrig table ties a row to its run: collecting writes the run's folder, commit and config hash to
 # the CSV and commits the run's record (config, stats, metrics) next to it; --check passes on that,
-# fails when the experiment file changes afterwards (naming the key) and when the CSV's hash is not
-# the record's. A short DCGAN run in a scratch tree shaped like experiments/<paper>/tables/.
+# fails when the experiment file changes afterwards (naming the key), when the CSV's hash is not
+# the record's and when the row asks for another [exec] precision than its run's; a run in another
+# precision is never taken for a row's. A short DCGAN run in a scratch tree shaped like experiments/<paper>/tables/.
 # Usage: table_check.sh GANRIG SOURCE_DIR
 set -uo pipefail
 ganrig=$1 src=$2
@@ -27,6 +28,18 @@ table=experiments/demo/tables/short.toml
 sed -n 2p experiments/demo/tables/short.csv | cut -d, -f1-3
 ls experiments/demo/tables/runs/short/dcgan_fashion-mnist32/*/
 "$ganrig" table "$table" --check || exit 1
+echo "--- a newer bf16 run of the same config: the fp32 row keeps its run; a bf16 row takes the bf16 run"
+"$ganrig" train experiments/demo/dcgan.toml --set dataset.limit=64 --set generator.ngf=16 --set discriminator.ndf=16 \
+  --set train.total_kimg=0.064 --set train.tick_kimg=0.064 --set experiment.seed=0 --set exec.threads=2 \
+  --set 'exec.precision="bf16"' --desc bf16 >/dev/null || exit 1
+"$ganrig" table "$table" >/dev/null || exit 1
+sed -n 2p experiments/demo/tables/short.csv | cut -d, -f1-3
+cp "$table" short.fp32
+sed -i 's/^set = \[/set = ["exec.precision=\\"bf16\\"", /' "$table"
+"$ganrig" table "$table" --check; echo "exit $?"
+"$ganrig" table "$table" >/dev/null || exit 1
+sed -n 2p experiments/demo/tables/short.csv | cut -d, -f1-3
+cp short.fp32 "$table" && "$ganrig" table "$table" >/dev/null || exit 1
 echo "--- the experiment changes"
 sed -i 's/^lr = .*/lr = 0.0001/' experiments/demo/dcgan.toml
 "$ganrig" table "$table" --check; echo "exit $?"

@@ -1,5 +1,6 @@
 // Bench columns of paper tables (and cells without a spread): a row's cost is the median over a committed bench CSV's
-// repetitions (sec/kimg from sec_per_iter and batch), shown without a seed interval, marked on the
+// repetitions (sec/kimg from sec_per_iter and batch), its change against the first row paired by
+// repetition, shown without a seed interval, marked on the
 // Pareto front with the runs' values; a missing CSV, a wrong field, an unknown bench row or a bad
 // cell are located errors.
 #include "catch_compat.hpp"
@@ -56,9 +57,10 @@ TEST_CASE("a bench column shows the median over the bench's repetitions, per row
       {"DSC everywhere", 0, "r2", "c", "h", {{"KID", 4.0}}},
   };
   const std::string block = study::render_table(spec, records);
-  // 1.6 / 2.0 - 1 = -20 %; RSS medians 1710 and 1640; no "±" on a bench cell.
+  // The change is paired by repetition: the median of 1.6/2.0, 1.5/1.9 and 1.7/9.0 is 0.789 (-21.1 %), not
+  // the ratio of the medians 1.6/2.0 (-20 %). RSS medians 1710 and 1640; no "±" on a bench cell.
   CHECK_THAT(block, contains("| 2/2 | 2.500 ± 6.353 | 125.0 | +0.0% | 1710 |"));
-  CHECK_THAT(block, contains("| 1/1 | 4.000 | 100.0 | -20.0% | 1640 |"));
+  CHECK_THAT(block, contains("| 1/1 | 4.000 | 100.0 | -21.1% | 1640 |"));
   // Each row is better in one of KID and bench sec/kimg: both on the front.
   CHECK(study::pareto_front(spec, records) == std::set<std::string>{"Baseline", "DSC everywhere"});
   // Values every seed shares (a parameter count) print without "± 0".
@@ -66,7 +68,11 @@ TEST_CASE("a bench column shows the median over the bench's repetitions, per row
   CHECK_THAT(same, contains("| 2/2 | 2.000 | 125.0 |"));
   // A row whose runs are missing still shows its bench cost; its KID is "missing".
   const std::string without = study::render_table(spec, {records[0]});
-  CHECK_THAT(without, contains("| 0/1 | missing | 100.0 | -20.0% | 1640 |"));
+  CHECK_THAT(without, contains("| 0/1 | missing | 100.0 | -21.1% | 1640 |"));
+  // Rows that share no repetition have no paired change.
+  auto unpaired = spec;
+  unpaired.columns[2].bench_reps.at("DSC everywhere") = {{7, 1.0}};
+  CHECK_THAT(study::render_table(unpaired, records), contains("| 1/1 | 4.000 | 100.0 | - | 1640 |"));
 }
 
 TEST_CASE("bench columns: missing CSV, wrong field, unknown bench row and bad cells are located errors", "[study]") {
@@ -86,7 +92,7 @@ TEST_CASE("bench columns: missing CSV, wrong field, unknown bench row and bad ce
                       contains("t.toml:14:") && contains("no row 'DSC everywher'") && contains("did you mean 'DSC everywhere'"));
   const fs::path file = write_table(dir, "", kColumns);
   std::ofstream(file.parent_path() / "bench.csv") << "row,rep,sec_per_iter,batch,peak_rss_mib\nnone (PG),0,fast,16,1700\n";
-  REQUIRE_THROWS_WITH(study::read_table(file), contains("bench.csv:2: expected 5 cells with numbers in 'sec_per_iter'"));
+  REQUIRE_THROWS_WITH(study::read_table(file), contains("bench.csv:2: expected 5 cells with numbers in 'rep' and 'sec_per_iter'"));
   std::ofstream(file.parent_path() / "bench.csv") << "row,rep,seconds\n";
   REQUIRE_THROWS_WITH(study::read_table(file), contains("has no 'sec_per_iter' column"));
 }

@@ -4,8 +4,9 @@ rows at the quality tables' width), from `ganrig bench`.
 
 Each experiment is timed in a fresh `ganrig bench --json` process, the experiments interleaved
 (A B C ... A B C ...), `--reps` times; the table gives the median sec/iter and sec/kimg with the
-spread (min-max over repetitions), median peak RSS, and each row's change against the first, next
-to the paper's (-23.6 % time, about -15 % memory for FPG on Pokemon 256x256).
+spread (min-max over repetitions), median peak RSS, and each row's change against the first (of the
+medians, and "paired": the median of the changes within a repetition), next to the paper's (-23.6 %
+time, about -15 % memory for FPG on Pokemon 256x256).
 
     tools/tables/cost_at_width.py --reps 3 --csv experiments/faster_projected_gan/tables/cost256.csv \\
         > experiments/faster_projected_gan/tables/cost256.md
@@ -15,10 +16,14 @@ EfficientNet-lite0 (random weights: the cost does not depend on them), the paper
 8, fp32. --set adds overrides to every experiment (e.g. exec.precision=bf16).
 
 `--network pokemon64` times Table 3's rows (DSC in one generator stage at a time) on the network
-whose quality Tables 1-3 measure (pg_pokemon64: 64x64, ngf 32, batch 16, fp32):
+whose quality Tables 1-3 measure (pg_pokemon64: 64x64, ngf 32, batch 16, fp32), and Table 1's FastGAN
+baseline (its own recipe: batch 8, so its sec/kimg compares and its peak memory is at half the batch):
 
-    tools/tables/cost_at_width.py --network pokemon64 --reps 5 --iterations 10 \
+    tools/tables/cost_at_width.py --network pokemon64 --reps 3 --iterations 10 --warmup 2 \
         --csv experiments/faster_projected_gan/tables/cost64_stages.csv
+
+`--from-csv A.csv B.csv` prints the table of earlier runs' CSVs with their repetitions pooled (two
+interleaved runs of 3 repetitions are one of 6), and with --csv writes the pooled file.
 """
 import argparse
 import csv
@@ -56,7 +61,8 @@ NETWORKS = {  # rows: label, experiment, the row's block keys (as its pokemon64 
         "settings": ["eval.metrics=[]", "exec.precision=\"fp32\""],
         "rows": [("none (Projected GAN)", PG64, [], None, None)]
         + [(f"{s}x{s} only", PG64, one_stage(s), None, None) for s in (8, 16, 32, 64)]
-        + [("all (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_pokemon64.toml", [], None, None)],
+        + [("all (Faster Projected GAN)", "experiments/faster_projected_gan/fpg_pokemon64.toml", [], None, None),
+           ("FastGAN (its D, loss and recipe)", "experiments/fastgan/fastgan_pokemon64.toml", [], None, None)],
     },
 }
 
@@ -79,45 +85,91 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--set", action="append", default=[], help="extra override for every experiment")
     ap.add_argument("--csv", help="write every process's figures here")
+    ap.add_argument("--from-csv", nargs="+", metavar="CSV",
+                    help="no bench: print the table of earlier --csv files of this network, their repetitions pooled")
     args = ap.parse_args()
 
     network = NETWORKS[args.network]
+    results = read_csvs(network, args.from_csv) if args.from_csv else run_benches(network, args)
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["row", "rep", "sec_per_iter", "batch", "peak_rss_mib", "params_G", "params_D_trainable",
+                        "iterations", "warmup"])
+            for label, runs in results.items():
+                for r in runs:
+                    w.writerow([label, r["rep"], r["sec_per_iter"], r["batch"], r["peak_rss_mib"], r["params_g"],
+                                r["params_d_trainable"], r["iterations"], r["warmup"]])
+    print_table(network, results)
+
+
+def run_benches(network, args):
     results = {label: [] for label, *_ in network["rows"]}
     for rep in range(args.reps):
         for label, experiment, blocks, _, _ in network["rows"]:
             r = bench(args.ganrig, experiment, network["settings"] + blocks + args.set, args.iterations, args.warmup)
-            r["rep"] = rep
+            r.update(rep=rep, iterations=args.iterations, warmup=args.warmup)
             results[label].append(r)
             print(f"rep {rep} {label}: {r['sec_per_iter']:.3f} s/iter, {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
-    if args.csv:
-        with open(args.csv, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["row", "rep", "sec_per_iter", "batch", "peak_rss_mib", "params_G", "params_D_trainable"])
-            for label, runs in results.items():
-                for r in runs:
-                    w.writerow([label, r["rep"], r["sec_per_iter"], r["batch"], r["peak_rss_mib"], r["params_g"],
-                                r["params_d_trainable"]])
-    print_table(network, results, args)
+    return results
 
 
-def print_table(network, results, args):
+def sec_per_kimg(r):
+    return r["sec_per_iter"] * 1000.0 / r["batch"]
+
+
+def read_csvs(network, files):
+    """Results of earlier runs of this script, their repetitions numbered on in file order."""
+    results = {label: [] for label, *_ in network["rows"]}
+    reps = 0
+    for file in files:
+        with open(file, newline="") as f:
+            rows = list(csv.DictReader(f))
+        if not rows or "iterations" not in rows[0]:
+            sys.exit(f"{file}: no bench rows with 'iterations' and 'warmup' columns (written by this script's --csv?)")
+        for row in rows:
+            if row["row"] not in results:
+                sys.exit(f"{file}: row '{row['row']}' is not a row of this network ({', '.join(results)})")
+            results[row["row"]].append({"rep": reps + int(row["rep"]), "sec_per_iter": float(row["sec_per_iter"]),
+                                        "batch": int(row["batch"]), "peak_rss_mib": float(row["peak_rss_mib"]),
+                                        "params_g": int(row["params_G"]),
+                                        "params_d_trainable": int(row["params_D_trainable"]),
+                                        "iterations": int(row["iterations"]), "warmup": int(row["warmup"])})
+        reps += 1 + max(int(row["rep"]) for row in rows)
+    return results
+
+
+def print_table(network, results):
     first = network["rows"][0][0]
-    base_t = statistics.median(r["sec_per_iter"] for r in results[first])
-    base_m = statistics.median(r["peak_rss_mib"] for r in results[first])
-    print(f"{network['title']}, {args.reps} repetitions of "
-          f"{args.warmup} warm-up + {args.iterations} timed iterations, interleaved; medians (min-max)\n")
-    print("| row | sec/kimg | time change | paper | Δ | peak RSS MiB | memory change | paper | Δ | G params | D params (trainable) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    settings = sorted({(r["warmup"], r["iterations"]) for runs in results.values() for r in runs})
+    reps = len(results[first])
+    base_t = statistics.median(sec_per_kimg(r) for r in results[first])
+    timing = " or ".join(f"{w} warm-up + {i} timed iterations" for w, i in settings)
+    print(f"{network['title']}, {reps} repetitions of {timing}, interleaved; medians (min-max)\n")
+    print("| row | sec/kimg | time change | paired | paper | Δ | peak RSS MiB | memory change | paper | Δ | G params | D params (trainable) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    base_by_rep = {r["rep"]: r for r in results[first]}
     for label, _, _, paper_t, paper_m in network["rows"]:
         runs = results[label]
-        t = [r["sec_per_iter"] * 1000.0 / r["batch"] for r in runs]
+        if not runs:
+            print(f"| {label} | not benched |" + " - |" * 10)
+            continue
+        t = [sec_per_kimg(r) for r in runs]
         m = [r["peak_rss_mib"] for r in runs]
-        dt = (statistics.median(r["sec_per_iter"] for r in runs) / base_t - 1) * 100
-        dm = (statistics.median(m) / base_m - 1) * 100
+        dt = (statistics.median(t) / base_t - 1) * 100  # per kimg: FastGAN's recipe has half the batch
         cell = lambda ours, paper: ("-", "-") if paper is None else (f"{paper:+.1f} %", f"{ours - paper:+.1f} pp")
-        pt, dpt = cell(dt, paper_t)
+        # "paired": the median over repetitions of the change against the first row's process of the
+        # same repetition (timed next to it), which a slow spell hitting one repetition moves less
+        paired = [sec_per_kimg(r) / sec_per_kimg(base_by_rep[r["rep"]]) for r in runs if r["rep"] in base_by_rep]
+        # memory varies little between processes: its change is paired as the table's bench columns are
+        dm = (statistics.median(r["peak_rss_mib"] / base_by_rep[r["rep"]]["peak_rss_mib"] for r in runs
+                                if r["rep"] in base_by_rep) - 1) * 100 if paired else float("nan")
+        change = (statistics.median(paired) - 1) * 100 if paired else None
+        pr = "-" if change is None else f"{change:+.1f} %"
+        pt, dpt = cell(dt if change is None else change, paper_t)  # Δ to the paper from the paired change
         pm, dpm = cell(dm, paper_m)
-        print(f"| {label} | {statistics.median(t):.0f} ({min(t):.0f}-{max(t):.0f}) | {dt:+.1f} % | {pt} | {dpt} | "
+        fewer = f"; {len(runs)} repetitions" if len(runs) != reps else ""
+        print(f"| {label} | {statistics.median(t):.0f} ({min(t):.0f}-{max(t):.0f}{fewer}) | {dt:+.1f} % | {pr} | {pt} | {dpt} | "
               f"{statistics.median(m):.0f} | {dm:+.1f} % | {pm} | {dpm} | {runs[0]['params_g']} | {runs[0]['params_d_trainable']} |")
 
 

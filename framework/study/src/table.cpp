@@ -11,6 +11,7 @@
 
 #include "ganrig/document.hpp"
 #include "ganrig/error.hpp"
+#include "ganrig/study/run_index.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
 
@@ -70,7 +71,12 @@ TableColumn read_column(const fs::path& file, const toml::table& entry) {
       throw ConfigError(fmt::format("{}: with source = \"bench\", field is \"sec_per_kimg\" or \"peak_rss_mib\", not "
                                     "\"{}\"", checked.where(entry.contains("field") ? "field" : "source"), col.field));
     col.bench = fs::weakly_canonical(fs::absolute(file).parent_path() / v.string("bench"));
-    col.bench_medians = read_bench_medians(col.bench, col.field, checked.where("bench"));
+    col.bench_reps = read_bench(col.bench, col.field, checked.where("bench"));
+    for (const auto& [name, reps] : col.bench_reps) {
+      std::vector<double> values;
+      for (const auto& [rep, value] : reps) values.push_back(value);
+      col.bench_medians[name] = median(values);
+    }
   }
   return col;
 }
@@ -137,7 +143,9 @@ Schema table_column_schema() {
   s.real("kimg", 0.0, "With select = \"kimg\": the evaluation at this kimg.").at_least(0);
   s.real("scale", 1.0, "Multiplier applied before printing (e.g. 1000 for KID x 10^3).");
   s.integer("digits", 3, "Decimal places printed.").range(0, 12);
-  s.boolean("relative", false, "Print the change against the first row in % (the paper's delta style).");
+  s.boolean("relative", false,
+            "Print the change against the first row in % (the paper's delta style); with source = \"bench\": the "
+            "median over repetitions of the change within a repetition (the bench interleaves its rows).");
   return s;
 }
 
@@ -221,7 +229,9 @@ std::string cells(const TableSpec& spec, const TableRow& row, const TableColumn&
                   const std::vector<TableRecord>& records) {
   const ColumnValue s = column_value(row, c, records);
   std::optional<double> ours;
-  if (s.n > 0 && c.relative) {
+  if (s.n > 0 && c.relative && c.source == "bench") {
+    ours = paired_change(c, row, spec.rows.front());
+  } else if (s.n > 0 && c.relative) {
     const ColumnValue first = column_value(spec.rows.front(), c, records);
     if (first.n > 0 && first.mean != 0) ours = (s.mean / first.mean - 1.0) * 100.0;
   } else if (s.n > 0) {

@@ -1,6 +1,7 @@
 // What a table row shows in a column: the mean and 95% interval over the row's seeds, or, for a
-// bench column, the median over the repetitions of the row in a committed bench CSV. Costs come from
-// a bench because runs that share a machine time each other, not themselves.
+// bench column, the median over the repetitions of the row in a committed bench CSV (and its change
+// against the first row paired by repetition). Costs come from a bench because runs that share a
+// machine time each other, not themselves.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -39,38 +40,51 @@ std::size_t index_of(const std::vector<std::string>& header, const std::string& 
 
 }  // namespace
 
-std::map<std::string, double> read_bench_medians(const fs::path& csv, const std::string& field, const std::string& where) {
+std::map<std::string, std::map<int, double>> read_bench(const fs::path& csv, const std::string& field,
+                                                        const std::string& where) {
   std::ifstream in(csv);
   if (!in) throw ConfigError(fmt::format("{}: bench CSV {} does not exist or cannot be read", where, csv.string()));
   std::string line;
   std::getline(in, line);
   const std::vector<std::string> header = csv_cells(line);
-  const std::size_t row = index_of(header, "row", csv, where);
+  const std::size_t row = index_of(header, "row", csv, where), rep = index_of(header, "rep", csv, where);
   const bool per_kimg = field == "sec_per_kimg";
   const std::size_t value = index_of(header, per_kimg ? "sec_per_iter" : field, csv, where);
   const std::size_t batch = per_kimg ? index_of(header, "batch", csv, where) : 0;
-  std::map<std::string, std::vector<double>> reps;
+  std::map<std::string, std::map<int, double>> reps;
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     const std::vector<std::string> cells = csv_cells(line);
     try {
       if (cells.size() != header.size()) throw std::invalid_argument("cell count");
       const double v = std::stod(cells.at(value));
-      reps[cells.at(row)].push_back(per_kimg ? v * 1000.0 / std::stod(cells.at(batch)) : v);
+      reps[cells.at(row)][std::stoi(cells.at(rep))] = per_kimg ? v * 1000.0 / std::stod(cells.at(batch)) : v;
     } catch (const std::exception&) {
-      throw ConfigError(fmt::format("{}: {}:{}: expected {} cells with numbers in '{}'{}", where, csv.string(), number,
-                                    header.size(), header[value], per_kimg ? " and 'batch'" : ""));
+      throw ConfigError(fmt::format("{}: {}:{}: expected {} cells with numbers in 'rep' and '{}'{}", where, csv.string(),
+                                    number, header.size(), header[value], per_kimg ? " and 'batch'" : ""));
     }
   }
-  std::map<std::string, double> medians;
-  for (const auto& [name, values] : reps) medians[name] = median(values);
-  return medians;
+  return reps;
+}
+
+const std::string& bench_key(const TableRow& row) { return row.bench_row.empty() ? row.label : row.bench_row; }
+
+std::optional<double> paired_change(const TableColumn& column, const TableRow& row, const TableRow& first) {
+  const auto ours = column.bench_reps.find(bench_key(row)), theirs = column.bench_reps.find(bench_key(first));
+  if (ours == column.bench_reps.end() || theirs == column.bench_reps.end()) return std::nullopt;
+  std::vector<double> ratios;
+  for (const auto& [rep, value] : ours->second) {
+    const auto base = theirs->second.find(rep);
+    if (base != theirs->second.end() && base->second != 0) ratios.push_back(value / base->second);
+  }
+  if (ratios.empty()) return std::nullopt;
+  return (median(ratios) - 1.0) * 100.0;
 }
 
 ColumnValue column_value(const TableRow& row, const TableColumn& column, const std::vector<TableRecord>& records) {
   ColumnValue s;
   if (column.source == "bench") {
-    const auto at = column.bench_medians.find(row.bench_row.empty() ? row.label : row.bench_row);
+    const auto at = column.bench_medians.find(bench_key(row));
     if (at != column.bench_medians.end()) s.mean = at->second, s.n = 1;
     return s;
   }

@@ -39,6 +39,7 @@ struct TableColumn {
   bool relative = false;  // show the % change against the first row (the paper's delta style)
   std::filesystem::path bench;                  // source = bench: the CSV (absolute)
   std::map<std::string, double> bench_medians;  // source = bench: bench row -> median of `field`
+  std::map<std::string, std::map<int, double>> bench_reps;  // source = bench: bench row -> repetition -> `field`
 };
 
 struct TableSpec {
@@ -84,9 +85,15 @@ struct ColumnValue {
 };
 ColumnValue column_value(const TableRow& row, const TableColumn& column, const std::vector<TableRecord>& records);
 // Reads a bench CSV (row, rep, sec_per_iter, batch, peak_rss_mib, ...: tools/tables/cost_at_width.py)
-// into the median of `field` ("sec_per_kimg" or "peak_rss_mib") per row; `where` locates the key.
-std::map<std::string, double> read_bench_medians(const std::filesystem::path& csv, const std::string& field,
-                                                 const std::string& where);
+// into `field` ("sec_per_kimg" or "peak_rss_mib") per row and repetition; `where` locates the key.
+std::map<std::string, std::map<int, double>> read_bench(const std::filesystem::path& csv, const std::string& field,
+                                                        const std::string& where);
+// The bench row a table row reads: its bench_row, or its label.
+const std::string& bench_key(const TableRow& row);
+// A bench column's change of `row` against `first` in %: the median over the repetitions both have
+// of the change within a repetition (the bench interleaves its rows, so a slow spell of the machine
+// hits both processes of a repetition); none when they share no repetition.
+std::optional<double> paired_change(const TableColumn& column, const TableRow& row, const TableRow& first);
 
 // The Markdown block (with its markers) rendered from the records.
 // Where `ganrig table` writes the comparison page of a table's runs (next to its CSV).
