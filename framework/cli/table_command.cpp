@@ -83,20 +83,18 @@ int table(const TableCommand& command) {
   for (const auto& row : spec.rows) {
     for (const auto seed : row.seeds) {
       auto experiment = row_experiment(row, seed, command.common.plugin_paths);
-      const std::string expected = science_of(*experiment), precision = precision_of(*experiment);
+      const RunIdentity expected = identity_of(*experiment);
       // The newest finished run whose science config and precision are this row's, at this seed.
       std::optional<study::RunInfo> found;
       for (const auto& run : study::runs_of(command.run_root, experiment->name()))
-        if (run.finished && science_as_now(run.config_text, experiment->registry) == expected &&
-            precision_as_now(run.config_text, experiment->registry) == precision)
-          found = run;
+        if (run.finished && identity_as_now(run.config_text, experiment->registry) == expected) found = run;
       if (!found) {
         std::cout << fmt::format("  {} seed {}: no finished {} run of this config in {}/{}\n", row.label, seed,
-                                 precision, command.run_root, experiment->name());
+                                 expected.precision, command.run_root, experiment->name());
         continue;
       }
       const std::string relative = fs::relative(found->dir, command.run_root).generic_string();
-      study::TableRecord record{row.label, seed, relative, found->git_commit, config_hash(expected), {}};
+      study::TableRecord record{row.label, seed, relative, found->git_commit, config_hash(expected.science), {}};
       commit_run_record(spec, found->dir, relative);
       std::optional<ParameterCounts> counts;
       for (const auto& c : spec.columns) {

@@ -44,21 +44,14 @@ std::string first_difference(const std::string& run, const std::string& now) {
 
 }  // namespace
 
-std::string science_as_now(const std::string& resolved_toml, const Registry& registry) {
-  return science_config(config_as_now(resolved_toml, registry));
+RunIdentity identity_as_now(const std::string& resolved_toml, const Registry& registry) {
+  const std::string now = config_as_now(resolved_toml, registry);  // the validation: once per run
+  const toml::table root = parse_toml_bounded(now, "config.resolved.toml");
+  return {science_config(now), root["exec"]["precision"].value_or(std::string("fp32"))};
 }
 
-std::string science_of(const Experiment& experiment) {
-  return science_as_now(to_toml(experiment.config, false), experiment.registry);
-}
-
-std::string precision_as_now(const std::string& resolved_toml, const Registry& registry) {
-  const toml::table root = parse_toml_bounded(config_as_now(resolved_toml, registry), "config.resolved.toml");
-  return root["exec"]["precision"].value_or(std::string("fp32"));
-}
-
-std::string precision_of(const Experiment& experiment) {
-  return precision_as_now(to_toml(experiment.config, false), experiment.registry);
+RunIdentity identity_of(const Experiment& experiment) {
+  return identity_as_now(to_toml(experiment.config, false), experiment.registry);
 }
 
 std::string config_hash(const std::string& science) { return sha256_text(science).substr(0, 16); }
@@ -99,18 +92,18 @@ std::vector<std::string> provenance_problems(const study::TableSpec& spec, const
       continue;
     }
     const auto experiment = row_experiment(*row, record.seed, plugin_paths);
-    const std::string run = science_as_now(read_text(committed), experiment->registry);
-    const std::string now = science_of(*experiment);
-    if (config_hash(run) != record.config)
+    const RunIdentity run = identity_as_now(read_text(committed), experiment->registry);
+    const RunIdentity now = identity_of(*experiment);
+    if (config_hash(run.science) != record.config)
       problems.push_back(fmt::format("{}: the CSV's config {} is not the committed run's ({})", who, record.config,
-                                     config_hash(run)));
-    else if (run != now)
+                                     config_hash(run.science)));
+    else if (run.science != now.science)
       problems.push_back(fmt::format("{}: came from another config than {} today ({})", who,
-                                     fs::relative(row->experiment, spec.root).generic_string(), first_difference(run, now)));
-    else if (const std::string ran = precision_as_now(read_text(committed), experiment->registry),
-             asked = precision_of(*experiment);
-             ran != asked)
-      problems.push_back(fmt::format("{}: ran in [exec] precision \"{}\", the row asks for \"{}\"", who, ran, asked));
+                                     fs::relative(row->experiment, spec.root).generic_string(),
+                                     first_difference(run.science, now.science)));
+    else if (run.precision != now.precision)
+      problems.push_back(fmt::format("{}: ran in [exec] precision \"{}\", the row asks for \"{}\"", who, run.precision,
+                                     now.precision));
   }
   return problems;
 }

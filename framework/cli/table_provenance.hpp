@@ -12,19 +12,22 @@
 
 namespace ganrig::cli {
 
-// The science config of a run's config.resolved.toml with this build's defaults for keys added
-// since it was written (so an earlier run of the same experiment still matches); text this build
-// cannot validate stays as it is.
-std::string science_as_now(const std::string& resolved_toml, const Registry& registry);
-// The science config a row's experiment gives today, written the way science_as_now writes a run's
-// (both through the same parse and validation, so an empty table such as PGGAN's [schedule.batch]
+// What ties a run to a table row: its science config (the resolved config without [exec]) and its
+// [exec] precision ("fp32" where unset). Precision is not part of the science config (a checkpoint
+// may resume in another precision), but it changes the numbers a table reports: a row takes only
+// runs made in its own precision.
+struct RunIdentity {
+  std::string science, precision;
+  bool operator==(const RunIdentity& other) const { return science == other.science && precision == other.precision; }
+};
+// The identity of a run's config.resolved.toml with this build's defaults for keys added since it
+// was written (so an earlier run of the same experiment still matches); text this build cannot
+// validate stays as it is.
+RunIdentity identity_as_now(const std::string& resolved_toml, const Registry& registry);
+// The identity a row's experiment gives today, written the way identity_as_now writes a run's (both
+// through the same parse and validation, so an empty table such as PGGAN's [schedule.batch]
 // compares equal however it was written).
-std::string science_of(const Experiment& experiment);
-// [exec] precision of a run's resolved config, and of a row's experiment ("fp32" where unset). Not
-// part of the science config (a checkpoint may resume in another precision), but it changes the
-// numbers a table reports: a row takes only runs made in its own precision.
-std::string precision_as_now(const std::string& resolved_toml, const Registry& registry);
-std::string precision_of(const Experiment& experiment);
+RunIdentity identity_of(const Experiment& experiment);
 // sha256 of a science config, as the CSV's "config" cell (16 hex digits).
 std::string config_hash(const std::string& science);
 // The experiment of `row` at `seed`, as `ganrig train` would load it.

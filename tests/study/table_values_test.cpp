@@ -49,8 +49,8 @@ const std::string kColumns =
 
 TEST_CASE("a bench column shows the median over the bench's repetitions, per row, without a seed interval", "[study]") {
   const auto spec = study::read_table(write_table(test::temp_dir("table-bench"), "", kColumns));
-  REQUIRE(spec.columns[1].bench_medians.size() == 2);
-  CHECK(spec.columns[1].bench_medians.at("none (PG)") == Approx(2000.0 / 16));  // median of 2.0, 1.9, 9.0 s/iter
+  REQUIRE(spec.columns[1].bench_reps.size() == 2);
+  CHECK(study::bench_median(spec.columns[1], "none (PG)").value() == Approx(2000.0 / 16));  // median of 2.0, 1.9, 9.0 s/iter
   const std::vector<study::TableRecord> records = {
       {"Baseline", 0, "r0", "c", "h", {{"KID", 2.0}}},
       {"Baseline", 1, "r1", "c", "h", {{"KID", 3.0}}},

@@ -1,10 +1,10 @@
 #include "ganrig/study/run_index.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <utility>
 #include <toml++/toml.h>
 
 #include "ganrig/toml_file.hpp"

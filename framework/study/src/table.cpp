@@ -11,7 +11,6 @@
 
 #include "ganrig/document.hpp"
 #include "ganrig/error.hpp"
-#include "ganrig/study/run_index.hpp"
 #include "ganrig/toml_file.hpp"
 #include "ganrig/text.hpp"
 
@@ -72,11 +71,6 @@ TableColumn read_column(const fs::path& file, const toml::table& entry) {
                                     "\"{}\"", checked.where(entry.contains("field") ? "field" : "source"), col.field));
     col.bench = fs::weakly_canonical(fs::absolute(file).parent_path() / v.string("bench"));
     col.bench_reps = read_bench(col.bench, col.field, checked.where("bench"));
-    for (const auto& [name, reps] : col.bench_reps) {
-      std::vector<double> values;
-      for (const auto& [rep, value] : reps) values.push_back(value);
-      col.bench_medians[name] = median(values);
-    }
   }
   return col;
 }
@@ -105,9 +99,9 @@ TableRow read_row(const fs::path& file, const fs::path& folder, const toml::tabl
   // A bench row named on purpose must exist; a row whose label is not benched shows "-".
   row.bench_row = v.string("bench_row");
   for (const auto& c : columns)
-    if (!row.bench_row.empty() && c.source == "bench" && !c.bench_medians.count(row.bench_row)) {
+    if (!row.bench_row.empty() && c.source == "bench" && !c.bench_reps.count(row.bench_row)) {
       std::vector<std::string> known;
-      for (const auto& [name, value] : c.bench_medians) known.push_back(name);
+      for (const auto& [name, reps] : c.bench_reps) known.push_back(name);
       throw ConfigError(fmt::format("{}: no row '{}' in {}{}; its rows: {}", checked.where("bench_row"), row.bench_row,
                                     c.bench.string(), did_you_mean(row.bench_row, known), join(known, ", ")));
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <utility>
 
 #include "csv_cells.hpp"
 #include "ganrig/error.hpp"
@@ -69,6 +70,14 @@ std::map<std::string, std::map<int, double>> read_bench(const fs::path& csv, con
 
 const std::string& bench_key(const TableRow& row) { return row.bench_row.empty() ? row.label : row.bench_row; }
 
+std::optional<double> bench_median(const TableColumn& column, const std::string& bench_row) {
+  const auto at = column.bench_reps.find(bench_row);
+  if (at == column.bench_reps.end()) return std::nullopt;
+  std::vector<double> values;
+  for (const auto& [rep, value] : at->second) values.push_back(value);
+  return median(std::move(values));
+}
+
 std::optional<double> paired_change(const TableColumn& column, const TableRow& row, const TableRow& first) {
   const auto ours = column.bench_reps.find(bench_key(row)), theirs = column.bench_reps.find(bench_key(first));
   if (ours == column.bench_reps.end() || theirs == column.bench_reps.end()) return std::nullopt;
@@ -84,8 +93,7 @@ std::optional<double> paired_change(const TableColumn& column, const TableRow& r
 ColumnValue column_value(const TableRow& row, const TableColumn& column, const std::vector<TableRecord>& records) {
   ColumnValue s;
   if (column.source == "bench") {
-    const auto at = column.bench_medians.find(bench_key(row));
-    if (at != column.bench_medians.end()) s.mean = at->second, s.n = 1;
+    if (const auto m = bench_median(column, bench_key(row))) s.mean = *m, s.n = 1;
     return s;
   }
   std::vector<double> v;

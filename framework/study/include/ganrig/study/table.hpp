@@ -38,7 +38,6 @@ struct TableColumn {
   int digits = 3;
   bool relative = false;  // show the % change against the first row (the paper's delta style)
   std::filesystem::path bench;                  // source = bench: the CSV (absolute)
-  std::map<std::string, double> bench_medians;  // source = bench: bench row -> median of `field`
   std::map<std::string, std::map<int, double>> bench_reps;  // source = bench: bench row -> repetition -> `field`
 };
 
@@ -88,6 +87,8 @@ ColumnValue column_value(const TableRow& row, const TableColumn& column, const s
 // into `field` ("sec_per_kimg" or "peak_rss_mib") per row and repetition; `where` locates the key.
 std::map<std::string, std::map<int, double>> read_bench(const std::filesystem::path& csv, const std::string& field,
                                                         const std::string& where);
+// The median of a bench column's `field` over the repetitions of `bench_row`; none when not benched.
+std::optional<double> bench_median(const TableColumn& column, const std::string& bench_row);
 // The bench row a table row reads: its bench_row, or its label.
 const std::string& bench_key(const TableRow& row);
 // A bench column's change of `row` against `first` in %: the median over the repetitions both have
