@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Two operator-level levers of issue 25 in isolation, on Debian's python3-torch (the ATen ganrig uses):
-FastGAN's GLU as a * sigmoid(b) of channel slices vs torch's glu (forward + backward), and bf16 ReLU6
-backward masks (where() vs two threshold_backward passes). Prints milliseconds and whether the results
-are equal. Run under ganrig's process settings for comparable figures (tools/bench/README.md)."""
+"""Operator-level levers of issue 25 in isolation, on Debian's python3-torch (the ATen ganrig uses):
+FastGAN's GLU as a * sigmoid(b) of channel slices vs torch's glu (forward + backward), bf16 ReLU6
+backward masks (where() vs two threshold_backward passes), and the mini-discriminators' 4x4 stride-2
+convolutions in NCHW vs channels-last (the official code runs NCHW, ganrig channels-last). Prints
+milliseconds and whether the results agree. Run under ganrig's process settings for comparable
+figures (tools/bench/README.md)."""
 import time
 
 import torch
@@ -48,7 +50,52 @@ def relu6_bf16_backward():
         print(f"  {name:24s} {timed(f):8.2f} ms")
 
 
+# PG 64's mini-discriminators: the DownBlock convolutions at each feature size (batch 8), and the
+# sizes each of the four starts at (it halves down to 14x14 before its final 4x4 convolution).
+DOWN_BLOCKS = {112: ((8, 64, 112, 112), (64, 64, 4, 4)), 56: ((8, 64, 56, 56), (128, 64, 4, 4)),
+               28: ((8, 128, 28, 28), (256, 128, 4, 4)), 14: ((8, 256, 14, 14), (512, 256, 4, 4))}
+DISC_STARTS = (112, 56, 28, 14)
+
+
+def minidisc_layouts():
+    """Per iteration the step runs each DownBlock forward 3 times (G phase, fakes, reals), backward
+    twice with weight gradients (the D phase; input gradients too except at each mini-discriminator's
+    first layer, whose input is a frozen feature) and once with input gradients only (the G phase)."""
+    sums = {}
+    for layout in ("NCHW", "channels-last"):
+        total, results = 0.0, []
+        for size, (x_shape, w_shape) in DOWN_BLOCKS.items():
+            torch.manual_seed(size)  # the same operands in both layouts
+            x, w = torch.randn(x_shape), torch.randn(w_shape) * 0.05
+            if layout == "channels-last":
+                x = x.contiguous(memory_format=torch.channels_last)
+            y = F.conv2d(x, w, None, 2, 1)
+            fmt = torch.channels_last if layout == "channels-last" else torch.contiguous_format
+            g = torch.randn(y.shape).contiguous(memory_format=fmt)  # the same values in either layout
+
+            def backward(need_input, need_weight):
+                return torch.ops.aten.convolution_backward(g, x, w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1,
+                                                           [need_input, need_weight, False])
+            fwd = timed(lambda: F.conv2d(x, w, None, 2, 1))
+            both, weight_only, input_only = (timed(lambda: backward(True, True)), timed(lambda: backward(False, True)),
+                                             timed(lambda: backward(True, False)))
+            firsts = DISC_STARTS.count(size)
+            later = sum(1 for start in DISC_STARTS if start > size)
+            total += (firsts + later) * (3 * fwd + input_only) + 2 * (firsts * weight_only + later * both)
+            results.append((y,) + backward(True, True)[:2])
+            gflops = 2 * y.numel() * w[0].numel() / fwd / 1e6  # multiply-adds of the forward, per ms
+            print(f"  {layout:13s} {str(list(w_shape)):18s} on {size:3d}x{size:<3d} "
+                  f"forward {fwd:6.2f} ({gflops:3.0f} GFLOP/s)  backward: "
+                  f"input+weight {both:6.2f}, weight {weight_only:6.2f}, input {input_only:6.2f} ms")
+        sums[layout] = (total, results)
+    agree = max(((a - b).abs().max() / a.abs().max()).item()
+                for pair in zip(sums["NCHW"][1], sums["channels-last"][1]) for a, b in zip(*pair))
+    print(f"mini-discriminator DownBlocks per PG 64 iteration: NCHW {sums['NCHW'][0]:.1f} ms, channels-last "
+          f"{sums['channels-last'][0]:.1f} ms (outputs and gradients agree to {agree:.1e} of their largest magnitude)")
+
+
 if __name__ == "__main__":
     torch.set_num_threads(2)
     glu()
     relu6_bf16_backward()
+    minidisc_layouts()

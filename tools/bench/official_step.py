@@ -13,7 +13,8 @@ images held in memory. The CPU stand-ins it needs (tools/twin/official_cpu.py, s
 run) are printed. Each iteration is timed from one call of the loop's latent draw
 (`torch.randn([phases * batch, z_dim])`, once per iteration) to the next; the first --warmup
 iterations (the first also runs the loop's first-tick report) are not counted; --profile N prints
-the top operators of N more iterations.
+the top operators of N more iterations, and --by-part adds their convolution time by network part
+(generator, projector with CCM/CSM, mini-discriminators; profile_parts.py).
 
 Prints one line `PEER {json}` with sec/iter (mean of the timed iterations), peak RSS, parameter
 counts (tools/bench/side_by_side.py checks them against ganrig's) and the process settings this
@@ -34,6 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "twin"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import official_cpu  # noqa: E402
 import process_settings  # noqa: E402
+import profile_parts  # noqa: E402
 
 PHASES = 3  # Gboth, Dmain, Dreg (train.py: G_reg_interval None, D_reg_interval 16)
 
@@ -41,18 +43,19 @@ PHASES = 3  # Gboth, Dmain, Dreg (train.py: G_reg_interval None, D_reg_interval 
 class Clock:
     """Stamps each call of the loop's latent draw: one per iteration."""
 
-    def __init__(self, z_dim, batch, profile_from=None, profile_to=None):
+    def __init__(self, z_dim, batch, profile_from=None, profile_to=None, record_shapes=False):
         self.shape = (PHASES * batch, z_dim)
         self.stamps = []
         self.networks = {}
         self.profile_span = (profile_from, profile_to)
         self.profiler = None
+        self.record_shapes = record_shapes
 
     def randn(self, *size, **kwargs):
         if official_cpu.latents_shape(size) == self.shape:
             self.stamps.append(time.perf_counter())
             if len(self.stamps) - 1 == self.profile_span[0]:
-                self.profiler = torch.autograd.profiler.profile()
+                self.profiler = torch.autograd.profiler.profile(record_shapes=self.record_shapes)
                 self.profiler.__enter__()
             elif len(self.stamps) - 1 == self.profile_span[1]:
                 self.profiler.__exit__(None, None, None)
@@ -62,7 +65,7 @@ class Clock:
 def run(args, official):
     timed_end = args.warmup + args.iterations
     clock = Clock(z_dim=256, batch=args.batch, profile_from=timed_end if args.profile else None,
-                  profile_to=timed_end + args.profile if args.profile else None)
+                  profile_to=timed_end + args.profile if args.profile else None, record_shapes=args.by_part)
     official_cpu.install_cpu_loop(official, clock.randn)
     official_cpu.install_loop_shortcuts(official)
     if args.block == "dsc":
@@ -105,6 +108,11 @@ def run(args, official):
     if clock.profiler is not None:
         print(f"profile of {args.profile} iteration(s) after the timed ones:")
         print(clock.profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+        if args.by_part:
+            D = clock.networks["D"]
+            parts = {"generator": clock.networks["G"], "projector": D.feature_network,
+                     "mini-discriminators": D.discriminator}
+            profile_parts.print_by_part(profile_parts.conv_time_by_part(clock.profiler, parts), args.profile, parts)
     return (timed[-1] - timed[0]) / args.iterations, clock.networks
 
 
@@ -123,6 +131,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="profile N iterations after the timed ones and print the top operators")
+    ap.add_argument("--by-part", action="store_true",
+                    help="with --profile: also the convolutions' time by network part (profile_parts.py)")
     args = ap.parse_args()
     if not args.official:
         raise SystemExit("--official CHECKOUT (or GANRIG_PG_OFFICIAL) is needed")

@@ -34,6 +34,7 @@ import subprocess
 import sys
 
 import process_settings
+import profile_parts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,6 +56,8 @@ def ganrig_command(args, cfg):
             f"exec.threads={args.threads}", "exec.batch_per_device=0"] + args.set
     cmd = [args.ganrig, "bench", "--json", os.path.join(ROOT, "experiments/projected_gan/pg_fmnist64.toml"),
            "--warmup", str(args.warmup), "--iterations", str(args.iterations)]
+    if args.profile:  # profiled iterations run after the timed ones, which stay unprofiled
+        cmd += ["--profile", "--profile-iterations", str(args.profile)]
     for s in sets:
         cmd += ["--set", s]
     return cmd
@@ -64,8 +67,9 @@ def peer_command(args, cfg):
     shape = ["--res", str(cfg["res"]), "--ngf", str(cfg["ngf"]), "--batch", str(cfg["batch"]), "--block", cfg["block"],
              "--threads", str(args.threads), "--warmup", str(args.warmup), "--iterations", str(args.iterations)]
     if args.official:
+        profile = ["--profile", str(args.profile), "--by-part"] if args.profile else []
         return [sys.executable, os.path.join(ROOT, "tools/bench/official_step.py"), "--official", args.official] + \
-            shape + args.peer_arg
+            shape + profile + args.peer_arg
     return [sys.executable, os.path.join(ROOT, "tools/bench/pg_step.py")] + shape + args.peer_arg
 
 
@@ -84,7 +88,7 @@ def run(cmd, marker, env=None):
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in out.stdout.splitlines():
         if line.startswith(marker + " "):
-            return json.loads(line[len(marker) + 1:])
+            return dict(json.loads(line[len(marker) + 1:]), stdout=out.stdout)
     sys.exit(f"{' '.join(cmd)} printed no {marker} line (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
 
 
@@ -95,6 +99,18 @@ def check_settings(args, who, got):
     if differing:
         sys.exit(f"the {who} ran with {settings_text(got)}; ganrig's are {settings_text(args.settings)}: "
                  f"{', '.join(differing)} differ")
+
+
+def profile_shares(args, who, stdout):
+    """With --profile: ganrig's convolution share of its step; the official step's shares by network part."""
+    if not args.profile:
+        return {}
+    if who == "ganrig":
+        return {"conv_share": profile_parts.ganrig_conv_share(stdout)}
+    if not args.official:
+        return {}
+    return {f"share_{part.replace(' ', '_').replace('-', '_')}": share
+            for part, share in profile_parts.official_parts(stdout).items()}
 
 
 def measure(args, name, cfg, rep):
@@ -111,7 +127,8 @@ def measure(args, name, cfg, rep):
         params = (r["G"], r["D_trainable"]) if who == "peer" else (r["params_g"], r["params_d_trainable"])
         rows.append(dict(config=name, rep=rep, impl=who, sec_per_iter=r["sec_per_iter"],
                          peak_rss_mib=r["peak_rss_mib"], g_params=params[0], d_trainable_params=params[1],
-                         precision=r["precision"], **{f"setting_{k}": r["settings"].get(k) for k in SETTINGS}))
+                         precision=r["precision"], **{f"setting_{k}": r["settings"].get(k) for k in SETTINGS},
+                         **profile_shares(args, who, r["stdout"])))
         print(f"  {name} rep {rep} {who:6s} {r['sec_per_iter']:.3f} s/iter  {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
     return rows
 
@@ -130,6 +147,9 @@ def main():
     ap.add_argument("--set", action="append", default=[], help="extra --set for ganrig (e.g. exec.precision=bf16)")
     ap.add_argument("--peer-arg", action="append", default=[], help="extra argument for pg_step.py")
     ap.add_argument("--csv", help="write the raw measurements here")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="profile N more iterations in each process (after the timed ones) and print the "
+                         "convolution ceiling: peer sec/iter / ganrig's convolution time")
     args = ap.parse_args()
 
     names = args.configs.split(",")
@@ -153,7 +173,7 @@ def main():
         with open(args.csv, "w", newline="") as f:
             f.write(f"# {datetime.datetime.now().isoformat(timespec='seconds')} {platform.node()} "
                     f"{os.cpu_count()} CPUs; {' '.join(sys.argv)}\n")
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), restval="")
             w.writeheader()
             w.writerows(rows)
 
@@ -162,8 +182,7 @@ def main():
     print("| config | peer s/iter | ganrig s/iter | ganrig speed-up | peer peak RSS MiB | ganrig peak RSS MiB | memory |")
     print("|---|---|---|---|---|---|---|")
     for name in names:
-        def med(who, key):
-            return statistics.median(r[key] for r in rows if r["config"] == name and r["impl"] == who)
+        med = medians(rows, name)
         counts = {r["impl"]: (r["g_params"], r["d_trainable_params"]) for r in rows if r["config"] == name}
         note = "" if len(set(counts.values())) == 1 else \
             f" (parameter counts differ: G, D peer {counts['peer'][0]:,}, {counts['peer'][1]:,}; ganrig " \
@@ -172,6 +191,34 @@ def main():
               f"| {med('peer', 'sec_per_iter') / med('ganrig', 'sec_per_iter'):.2f}x "
               f"| {med('peer', 'peak_rss_mib'):.0f} | {med('ganrig', 'peak_rss_mib'):.0f} "
               f"| {med('ganrig', 'peak_rss_mib') / med('peer', 'peak_rss_mib') - 1:+.0%} |")
+    if args.profile:
+        print_ceiling(args, names, rows)
+
+
+def medians(rows, name):
+    """med(who, key): the median of `key` over the processes of configuration `name` run by `who`."""
+    return lambda who, key: statistics.median(r[key] for r in rows if r["config"] == name and r["impl"] == who)
+
+
+def print_ceiling(args, names, rows):
+    """The speed-up ganrig would have if everything but its convolutions took no time."""
+    print(f"\nconvolution ceiling ({args.profile} profiled iterations after the timed ones in every process): "
+          "ganrig's convolution time = its sec/iter x the convolutions' share of its profiled self time; "
+          "ceiling = peer sec/iter / that")
+    parts = "generator", "mini_discriminators", "projector"
+    official = args.official is not None
+    print("| config | " + ("official step: G / mini-D / projector convolutions, everything else | " if official else "")
+          + "ganrig convolution share | ganrig convolution s/iter | ceiling | speed-up now |")
+    print("|---|" + ("---|" if official else "") + "---|---|---|---|")
+    for name in names:
+        med = medians(rows, name)
+        conv_s = statistics.median(r["sec_per_iter"] * r["conv_share"] for r in rows
+                                   if r["config"] == name and r["impl"] == "ganrig")
+        split = " / ".join(f"{med('peer', 'share_' + p):.0%}" for p in parts) + \
+            f", {med('peer', 'share_everything_else'):.0%} | " if official else ""
+        peer_s = med("peer", "sec_per_iter")
+        print(f"| {CONFIGS[name]['label']} | {split}{med('ganrig', 'conv_share'):.0%} | {conv_s:.3f} "
+              f"| {peer_s / conv_s:.2f}x | {peer_s / med('ganrig', 'sec_per_iter'):.2f}x |")
 
 
 if __name__ == "__main__":
