@@ -14,7 +14,8 @@ run) are printed. Each iteration is timed from one call of the loop's latent dra
 (`torch.randn([phases * batch, z_dim])`, once per iteration) to the next; the first --warmup
 iterations (the first also runs the loop's first-tick report) are not counted; --profile N prints
 the top operators of N more iterations, and --by-part adds their convolution time by network part
-(generator, projector with CCM/CSM, mini-discriminators; profile_parts.py).
+(generator, projector with CCM/CSM, mini-discriminators; profile_parts.py), also as shares of the
+step in the PEER line ("shares_by_part").
 
 Prints one line `PEER {json}` with sec/iter (mean of the timed iterations), peak RSS, parameter
 counts (tools/bench/side_by_side.py checks them against ganrig's) and the process settings this
@@ -108,12 +109,14 @@ def run(args, official):
     if clock.profiler is not None:
         print(f"profile of {args.profile} iteration(s) after the timed ones:")
         print(clock.profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
-        if args.by_part:
-            D = clock.networks["D"]
-            parts = {"generator": clock.networks["G"], "projector": D.feature_network,
-                     "mini-discriminators": D.discriminator}
-            profile_parts.print_by_part(profile_parts.conv_time_by_part(clock.profiler, parts), args.profile, parts)
-    return (timed[-1] - timed[0]) / args.iterations, clock.networks
+    shares = {}
+    if clock.profiler is not None and args.by_part:
+        D = clock.networks["D"]
+        parts = {"generator": clock.networks["G"], "projector": D.feature_network, "mini-discriminators": D.discriminator}
+        totals = profile_parts.conv_time_by_part(clock.profiler, parts)
+        profile_parts.print_by_part(totals, args.profile, parts)
+        shares = profile_parts.shares_by_part(totals)
+    return (timed[-1] - timed[0]) / args.iterations, clock.networks, shares
 
 
 def main():
@@ -138,7 +141,7 @@ def main():
         raise SystemExit("--official CHECKOUT (or GANRIG_PG_OFFICIAL) is needed")
     torch.set_num_threads(args.threads)
     official = official_cpu.load_official(args.official)
-    seconds, networks = run(args, official)
+    seconds, networks, shares = run(args, official)
     d_params = [p for n, p in networks["D"].named_parameters() if not n.startswith("feature_network.")]
     frozen = [p for n, p in networks["D"].named_parameters() if n.startswith("feature_network.")]
     line = {"sec_per_iter": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -146,6 +149,8 @@ def main():
             "G": sum(p.numel() for p in networks["G"].parameters()), "D_trainable": sum(p.numel() for p in d_params),
             "D_frozen": sum(p.numel() for p in frozen), "settings": process_settings.of_this_process(),
             "substitutions": official_cpu.SUBSTITUTIONS}
+    if shares:
+        line["shares_by_part"] = shares
     print("PEER " + json.dumps(line), flush=True)
 
 

@@ -5,7 +5,8 @@ module scope), but a convolution's weight shape can: each part's Conv2d / ConvTr
 shapes are collected from the modules themselves, and every convolution operator (forward and
 backward, recorded with input shapes) is charged to the part that owns its weight shape. A shape
 owned by two parts is charged to "shared" rather than guessed. Everything that is not a
-convolution is "everything else". Used by official_step.py --profile N --by-part.
+convolution is "everything else". Used by official_step.py --profile N --by-part (which prints
+the split and puts shares_by_part in its PEER line) and, for ganrig's own report, side_by_side.py.
 """
 import collections
 import re
@@ -36,10 +37,6 @@ def weight_shapes(parts):
     return {shape: names[0] if len(names) == 1 else "shared" for shape, names in owners(parts).items()}
 
 
-def _shapes(text):
-    return [tuple(int(d) for d in s.split(",") if d.strip()) for s in re.findall(r"\[([\d, ]+)\]", str(text))]
-
-
 def conv_time_by_part(profiler, parts):
     """{(part, 'forward'|'backward'): self CPU ms} plus ('everything else', '') and the total, summed
     over the profiled iterations. Needs a profiler run with record_shapes=True."""
@@ -55,10 +52,19 @@ def conv_time_by_part(profiler, parts):
         else:
             totals[("everything else", "")] += ms
             continue
-        shapes = [s for s in _shapes(event.input_shapes) if len(s) == 4]
-        part = owner.get(shapes[position], "unknown shape") if len(shapes) > position else "unknown shape"
-        totals[(part, direction)] += ms
+        shapes = event.input_shapes  # one per argument, [] for a non-tensor
+        weight = tuple(shapes[position]) if len(shapes) > position else None
+        totals[(owner.get(weight, "unknown shape"), direction)] += ms
     return totals
+
+
+def shares_by_part(totals):
+    """{part: share of the step's self time}, forward and backward summed ('everything else' included)."""
+    shares = collections.Counter()
+    for (part, _), ms in totals.items():
+        if part != "total":
+            shares[part] += ms / totals[("total", "")]
+    return dict(shares)
 
 
 def print_by_part(totals, iterations, parts):
@@ -94,13 +100,3 @@ def ganrig_conv_share(profile_text):
         raise ValueError("no ganrig profile report in the output")
     return conv / float(total.group(1))
 
-
-def official_parts(by_part_text):
-    """{part: share of the step's self time} from print_by_part's report, forward and backward summed."""
-    shares = collections.Counter()
-    for m in re.finditer(r"^  (generator|projector|mini-discriminators|shared|everything else)\s+"
-                         r"(?:forward|backward)?\s+[\d.]+\s+([\d.]+)%", by_part_text, re.M):
-        shares[m.group(1)] += float(m.group(2)) / 100
-    if not shares:
-        raise ValueError("no by-part report in the output")
-    return dict(shares)

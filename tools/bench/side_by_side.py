@@ -101,16 +101,15 @@ def check_settings(args, who, got):
                  f"{', '.join(differing)} differ")
 
 
-def profile_shares(args, who, stdout):
-    """With --profile: ganrig's convolution share of its step; the official step's shares by network part."""
+def profile_shares(args, who, r):
+    """With --profile: ganrig's convolution share of its step (from its profile report); the official
+    step's shares by network part (its PEER line)."""
     if not args.profile:
         return {}
     if who == "ganrig":
-        return {"conv_share": profile_parts.ganrig_conv_share(stdout)}
-    if not args.official:
-        return {}
+        return {"conv_share": profile_parts.ganrig_conv_share(r["stdout"])}
     return {f"share_{part.replace(' ', '_').replace('-', '_')}": share
-            for part, share in profile_parts.official_parts(stdout).items()}
+            for part, share in r.get("shares_by_part", {}).items()}
 
 
 def measure(args, name, cfg, rep):
@@ -128,7 +127,7 @@ def measure(args, name, cfg, rep):
         rows.append(dict(config=name, rep=rep, impl=who, sec_per_iter=r["sec_per_iter"],
                          peak_rss_mib=r["peak_rss_mib"], g_params=params[0], d_trainable_params=params[1],
                          precision=r["precision"], **{f"setting_{k}": r["settings"].get(k) for k in SETTINGS},
-                         **profile_shares(args, who, r["stdout"])))
+                         **profile_shares(args, who, r)))
         print(f"  {name} rep {rep} {who:6s} {r['sec_per_iter']:.3f} s/iter  {r['peak_rss_mib']:.0f} MiB", file=sys.stderr)
     return rows
 
