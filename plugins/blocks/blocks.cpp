@@ -15,6 +15,7 @@ class StandardConv : public ganrig::ConvLayer {
  public:
   explicit StandardConv(const ConvOptions& options) : conv_(register_module("conv", ganrig::Conv2dLayer(options))) {}
   torch::Tensor forward(const torch::Tensor& x) override { return conv_->forward(x); }
+  torch::Tensor forward_upsampled(const torch::Tensor& x) override { return conv_->forward_upsampled(x); }
   void init_normal(double std) override { conv_->init_normal(std); }
 
  private:
@@ -40,6 +41,8 @@ class SeparableConv : public ganrig::ConvLayer {
     depthwise_ = register_module("depthwise", ganrig::Conv2dLayer(depthwise));
     pointwise_ = register_module("pointwise", ganrig::Conv2dLayer(pointwise));
   }
+  // forward_upsampled stays the default (upsample, then forward): the phase form of a depthwise
+  // convolution is slower than the plain one (tools/bench/micro_levers.py).
   torch::Tensor forward(const torch::Tensor& x) override { return pointwise_->forward(depthwise_->forward(x)); }
   // As a standard convolution with N(0, std) weights: depthwise N(0, 1/sqrt(k^2)) keeps the
   // variance, pointwise N(0, std * k) carries the rest. The product of the two factors' standard

@@ -64,9 +64,7 @@ class UpBlockImpl : public torch::nn::Module {
   }
   // `y`: the class embedding [B, embedding_dim] (conditional blocks only).
   torch::Tensor forward(const torch::Tensor& input, const torch::Tensor& y = {}) {
-    namespace F = torch::nn::functional;
-    torch::Tensor x = F::interpolate(input, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
-    x = conv1_->forward(x);
+    torch::Tensor x = conv1_->forward_upsampled(input);
     if (big_) x = noise1_->forward(x);
     x = gated_linear(cond_ ? ccbn1_->forward(x, y) : bn1_->forward(x));
     if (!big_) return x;

@@ -2,9 +2,12 @@
 """Operator-level levers of issue 25 in isolation, on Debian's python3-torch (the ATen ganrig uses):
 FastGAN's GLU as a * sigmoid(b) of channel slices vs torch's glu (forward + backward), bf16 ReLU6
 backward masks (where() vs two threshold_backward passes), and the mini-discriminators' 4x4 stride-2
-convolutions in NCHW vs channels-last (the official code runs NCHW, ganrig channels-last). Prints
-milliseconds and whether the results agree. Run under ganrig's process settings for comparable
-figures (tools/bench/README.md)."""
+convolutions in NCHW vs channels-last (the official code runs NCHW, ganrig channels-last), and FastGAN's
+up-block "upsample x2, 3x3 convolution" as four 2x2 phase convolutions of the small map
+(framework/core/src/upsampled_conv.cpp) vs the plain pair. Prints milliseconds and whether the results
+agree. Run under ganrig's process settings for comparable figures (tools/bench/README.md).
+Arguments: the levers to run (glu relu6 minidisc upsampled; default all)."""
+import sys
 import time
 
 import torch
@@ -94,8 +97,76 @@ def minidisc_layouts():
           f"{sums['channels-last'][0]:.1f} ms (outputs and gradients agree to {agree:.1e} of their largest magnitude)")
 
 
+def parity_taps(w, dim, parity):
+    t0, t1, t2 = w.unbind(dim)
+    return torch.stack((t0, t1 + t2) if parity == 0 else (t0 + t1, t2), dim)
+
+
+class InterleavePhases(torch.autograd.Function):
+    """[B, 4C, H+1, W+1] phase grid -> [B, C, 2H, 2W]; phase (a, b) is the window at offset (a, b)."""
+    @staticmethod
+    def forward(ctx, grid):
+        n, c4, h1, w1 = grid.shape
+        phases = grid.contiguous().view(n, c4 // 4, 2, 2, h1, w1)
+        out = grid.new_empty(n, c4 // 4, h1 - 1, 2, w1 - 1, 2)
+        for a in range(2):
+            for b in range(2):
+                out[:, :, :, a, :, b] = phases[:, :, a, b, a:a + h1 - 1, b:b + w1 - 1]
+        return out.view(n, c4 // 4, 2 * h1 - 2, 2 * w1 - 2)
+
+    @staticmethod
+    def backward(ctx, g):
+        n, c, h, w = g.shape[0], g.shape[1], g.shape[2] // 2, g.shape[3] // 2
+        per_phase = g.reshape(n, c, h, 2, w, 2)
+        grid = g.new_zeros(n, c, 2, 2, h + 1, w + 1)
+        for a in range(2):
+            for b in range(2):
+                grid[:, :, a, b, a:a + h, b:b + w] = per_phase[:, :, :, a, :, b]
+        return grid.view(n, 4 * c, h + 1, w + 1)
+
+
+def phase_conv(x, w, groups=1):
+    kernels = torch.stack([parity_taps(parity_taps(w, 2, a), 3, b) for a in range(2) for b in range(2)], 1)
+    return InterleavePhases.apply(F.conv2d(x, kernels.flatten(0, 1), None, 1, 1, 1, groups))
+
+
+def plain_up_conv(x, w, groups=1):
+    return F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), w, None, 1, 1, 1, groups)
+
+
+# FastGAN-lite's up blocks (Projected GAN's generator): input side -> (in, 2 x out) channels, for
+# PG 64 (ngf 32, batch 8) and PG 128 (ngf 64, batch 4); FPG's depthwise factor (groups = in) alike.
+def up_blocks(ngf, resolution):
+    nfc = {r: int(m * ngf) for r, m in {4: 16, 8: 8, 16: 4, 32: 2, 64: 2, 128: 1}.items()}
+    return [(r, nfc[r], 2 * nfc[2 * r]) for r in (4, 8, 16, 32, 64) if 2 * r <= resolution]
+
+
+def upsampled_convolutions():
+    """Forward + backward (input and weight gradients) of each up-block convolution, plain pair vs
+    phase form, fp32 and bf16 autocast; ganrig takes the phase form from a 32x32 input on and never
+    for depthwise convolutions (kMinPhaseConvPixels, blocks.cpp)."""
+    for name, ngf, res, batch in (("PG 64", 32, 64, 8), ("PG 128", 64, 128, 4)):
+        for groups_name in ("standard", "depthwise"):
+            for bf16 in (False, True):
+                cells, agree = [], 0.0
+                for side, cin, cout in up_blocks(ngf, res):
+                    groups = cin if groups_name == "depthwise" else 1
+                    torch.manual_seed(side)
+                    x = torch.randn(batch, cin, side, side, requires_grad=True)
+                    w = torch.randn(cin if groups > 1 else cout, cin // groups, 3, 3, requires_grad=True)
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                        times = [timed(lambda: f(x, w, groups).float().sum().backward(), 3)
+                                 for f in (plain_up_conv, phase_conv)]
+                        y0, y1 = plain_up_conv(x, w, groups).float(), phase_conv(x, w, groups).float()
+                    agree = max(agree, ((y0 - y1).abs().max() / y0.abs().max()).item())
+                    cells.append(f"{side}->{2 * side}: {times[0]:6.1f} / {times[1]:6.1f} ({times[0] / times[1]:.2f}x)")
+                print(f"  {name} {groups_name:9s} {'bf16' if bf16 else 'fp32'}  plain / phase ms: " + ", ".join(cells)
+                      + f"  (outputs agree to {agree:.1e})")
+
+
 if __name__ == "__main__":
     torch.set_num_threads(2)
-    glu()
-    relu6_bf16_backward()
-    minidisc_layouts()
+    levers = {"glu": glu, "relu6": relu6_bf16_backward, "minidisc": minidisc_layouts,
+              "upsampled": upsampled_convolutions}
+    for name in sys.argv[1:] or levers:
+        levers[name]()

@@ -19,9 +19,12 @@ sides; parameter counts are compared.
     tools/bench/side_by_side.py [--official CHECKOUT] [--reps 3] [--configs pg64,fpg64,pg128,fpg128]
         [--csv out.csv] [--ganrig build/bin/ganrig] [--set KEY=VALUE ...] [--peer-arg=--flag ...]
         [--peer-settings ganrig|as-shipped]
+    tools/bench/side_by_side.py --pool RUN1.csv RUN2.csv ...
 
 Prints the settings and a Markdown table and writes every raw measurement to the CSV (one row per
-process).
+process). The table's last column is the range of the per-repetition speed-ups (peer and ganrig of
+the same repetition): on a shared machine one run's medians move by 10-20% between runs, so
+`--pool` prints the same tables over the repetitions of several runs' CSVs instead of measuring.
 """
 import argparse
 import csv
@@ -149,7 +152,10 @@ def main():
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="profile N more iterations in each process (after the timed ones) and print the "
                          "convolution ceiling: peer sec/iter / ganrig's convolution time")
+    ap.add_argument("--pool", nargs="+", metavar="CSV", help="measure nothing: the tables over these runs' CSVs")
     args = ap.parse_args()
+    if args.pool:
+        return pool(args)
 
     names = args.configs.split(",")
     args.settings = ganrig_settings(args)
@@ -176,10 +182,44 @@ def main():
             w.writeheader()
             w.writerows(rows)
 
+    report(args, names, rows)
+
+
+NUMERIC = ("sec_per_iter", "peak_rss_mib", "g_params", "d_trainable_params", "conv_share")
+
+
+def pool(args):
+    """The tables over the repetitions of earlier runs (their CSVs; repetition r of file i pairs with itself)."""
+    rows = []
+    for i, path in enumerate(args.pool):
+        with open(path) as f:
+            print(f"run {i + 1}: {path}: {f.readline().lstrip('# ').strip()}")
+            for r in csv.DictReader(f):
+                r = {k: v for k, v in r.items() if v != ""}
+                for k in r:
+                    if k in NUMERIC or k.startswith("share_"):
+                        r[k] = int(r[k]) if k.endswith("params") else float(r[k])
+                r["rep"] = f"{i}.{r['rep']}"
+                rows.append(r)
+    names = [n for n in CONFIGS if any(r["config"] == n for r in rows)]
+    args.profile = "the runs'" if all("conv_share" in r for r in rows if r["impl"] == "ganrig") else 0
+    args.official = "" if all("share_generator" in r for r in rows if r["impl"] == "peer") else None
+    print(f"pooled: {len(args.pool)} runs, {len({r['rep'] for r in rows})} repetitions, medians")
+    report(args, names, rows)
+
+
+def rep_speedups(rows, name):
+    """Peer sec/iter / ganrig sec/iter of each repetition of configuration `name`."""
+    times = {(r["rep"], r["impl"]): r["sec_per_iter"] for r in rows if r["config"] == name}
+    return [times[rep, "peer"] / times[rep, "ganrig"] for rep, who in times if who == "ganrig" and (rep, "peer") in times]
+
+
+def report(args, names, rows):
     precisions = {who: sorted({r["precision"] for r in rows if r["impl"] == who}) for who in ("peer", "ganrig")}
     print(f"precision: peer {'/'.join(precisions['peer'])}, ganrig {'/'.join(precisions['ganrig'])}")
-    print("| config | peer s/iter | ganrig s/iter | ganrig speed-up | peer peak RSS MiB | ganrig peak RSS MiB | memory |")
-    print("|---|---|---|---|---|---|---|")
+    print("| config | peer s/iter | ganrig s/iter | ganrig speed-up | peer peak RSS MiB | ganrig peak RSS MiB | memory "
+          "| per-repetition speed-ups |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in names:
         med = medians(rows, name)
         counts = {r["impl"]: (r["g_params"], r["d_trainable_params"]) for r in rows if r["config"] == name}
@@ -189,7 +229,8 @@ def main():
         print(f"| {CONFIGS[name]['label']}{note} | {med('peer', 'sec_per_iter'):.3f} | {med('ganrig', 'sec_per_iter'):.3f} "
               f"| {med('peer', 'sec_per_iter') / med('ganrig', 'sec_per_iter'):.2f}x "
               f"| {med('peer', 'peak_rss_mib'):.0f} | {med('ganrig', 'peak_rss_mib'):.0f} "
-              f"| {med('ganrig', 'peak_rss_mib') / med('peer', 'peak_rss_mib') - 1:+.0%} |")
+              f"| {med('ganrig', 'peak_rss_mib') / med('peer', 'peak_rss_mib') - 1:+.0%} "
+              f"| {min(rep_speedups(rows, name)):.2f}-{max(rep_speedups(rows, name)):.2f}x |")
     if args.profile:
         print_ceiling(args, names, rows)
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ganrig/upsampled_conv.hpp"
+
 namespace ganrig {
 
 Conv2dLayerImpl::Conv2dLayerImpl(const ConvOptions& options) : options_(options) {
@@ -82,6 +84,21 @@ torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
   if (weight_.numel() <= output_numel(x)) return convolve(x, weight_ / sigma, bias);
   torch::Tensor out = convolve(x, weight_, torch::Tensor()) / sigma;
   return o.bias() ? out + bias.view({1, -1, 1, 1}) : out;
+}
+
+bool Conv2dLayerImpl::computes_phases_of(const torch::Tensor& x) const {
+  const auto& o = options_;
+  return !o.transposed() && o.groups() == 1 && o.kernel_size() == 3 && o.stride() == 1 && o.padding() == 1 &&
+         x.dim() == 4 && x.size(2) * x.size(3) >= kMinPhaseConvPixels;
+}
+
+torch::Tensor Conv2dLayerImpl::forward_upsampled(const torch::Tensor& x) {
+  if (!computes_phases_of(x)) return forward(upsample_nearest_x2(x));
+  // The map is large here, so the normalised weight is the cheaper thing to divide (see forward).
+  torch::Tensor w = sn_ ? weight_ / sn_->sigma(weight_, is_training()) : weight_;
+  if (runtime_scale_ != 1.0) w = w * runtime_scale_;
+  const torch::Tensor y = upsampled_conv3x3(x, w);
+  return options_.bias() ? y + bias_.view({1, -1, 1, 1}) : y;
 }
 
 }  // namespace ganrig

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ganrig/error.hpp"
+#include "ganrig/upsampled_conv.hpp"
 
 namespace ganrig {
 
@@ -16,6 +17,8 @@ void ConvLayer::init_normal(double std) {
       item.value().zero_();  // a normalisation layer's scale (1-D "weight") keeps its own init
   }
 }
+
+torch::Tensor ConvLayer::forward_upsampled(const torch::Tensor& x) { return forward(upsample_nearest_x2(x)); }
 
 namespace {
 [[noreturn]] void no_names(const std::string& format) {

@@ -17,6 +17,9 @@ class Conv2dLayerImpl : public torch::nn::Module {
  public:
   explicit Conv2dLayerImpl(const ConvOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+  // forward(x upsampled x2 by nearest neighbour). A 3x3, stride-1, padding-1 ungrouped convolution
+  // of a map of at least kMinPhaseConvPixels computes it from x directly (upsampled_conv.hpp).
+  torch::Tensor forward_upsampled(const torch::Tensor& x);
   torch::Tensor effective_weight();  // the weight the forward would use (no u/v update)
   // Effective weights N(0, std) (before spectral normalisation; equalized-LR layers draw their
   // stored weights so that weight * runtime scale is N(0, std)), bias zero.
@@ -29,6 +32,7 @@ class Conv2dLayerImpl : public torch::nn::Module {
  private:
   std::int64_t output_numel(const torch::Tensor& x) const;
   torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias) const;
+  bool computes_phases_of(const torch::Tensor& x) const;
   ConvOptions options_;
   double runtime_scale_ = 1.0;
   torch::Tensor weight_, bias_;

@@ -36,6 +36,9 @@ class ConvLayer : public torch::nn::Module {
   // convolutions must override it (a depthwise-separable pair whose two factors both drew
   // N(0, 0.02) would shrink activations ~50x per layer; tests/plugins/block_scale_test.cpp).
   virtual void init_normal(double std);
+  // The layer applied to `x` upsampled x2 by nearest neighbour (FastGAN's up blocks). The default
+  // upsamples and calls forward; a layer may compute the same without the upsampled copy.
+  virtual torch::Tensor forward_upsampled(const torch::Tensor& x);
 };
 
 // kind "block": a factory of convolutions (`conv`, `dsc`, ...). Networks ask a block for each

@@ -18,7 +18,8 @@
 // 5: Discriminator export_state_as / import_state_as / constructor_json_as.
 // 6: class conditions (Generator/Discriminator forward(x, c) and classes(), Dataset labels,
 //    LossInputs real_c / fake_c, BuildContext classes).
-#define GANRIG_ABI_VERSION 6
+// 7: ConvLayer::forward_upsampled.
+#define GANRIG_ABI_VERSION 7
 
 #ifndef GANRIG_PLUGIN_ABI_VERSION
 #define GANRIG_PLUGIN_ABI_VERSION GANRIG_ABI_VERSION  // tests override this to build a mismatch
