@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "ganrig/bilinear.hpp"
 #include "ganrig/build_context.hpp"
 #include "ganrig/error.hpp"
 #include "ganrig/plugin_api.hpp"
@@ -25,7 +26,7 @@ torch::nn::Conv2d random_1x1(std::int64_t in, std::int64_t out) {
 }
 
 // CSM's FeatureFusionBlock: (optional add), bilinear x2 with align_corners, 1x1 conv (halving the
-// channels when expand, except the last block).
+// channels when expand, except the last block). Bilinear in fp32 under bf16 (ganrig/bilinear.hpp).
 class FusionImpl : public torch::nn::Module {
  public:
   FusionImpl(std::int64_t features, bool expand)
@@ -33,10 +34,8 @@ class FusionImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& skip = {}) {
     namespace F = torch::nn::functional;
     if (skip.defined()) x = x + skip;
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .scale_factor(std::vector<double>{2, 2})
-                              .mode(torch::kBilinear)
-                              .align_corners(true));
+    x = ganrig::interpolate_bilinear(
+        x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).align_corners(true));
     return out_conv->forward(x);
   }
   torch::nn::Conv2d out_conv;
@@ -202,10 +201,8 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
     torch::Tensor x = augment_ ? augment_->forward(images) : images;
     if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     if (resize_224_)
-      x = F::interpolate(x, F::InterpolateFuncOptions()
-                                .size(std::vector<std::int64_t>{224, 224})
-                                .mode(torch::kBilinear)
-                                .align_corners(false));
+      x = ganrig::interpolate_bilinear(
+          x, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{224, 224}).align_corners(false));
     return x;
   }
 

@@ -6,9 +6,15 @@ convolutions in NCHW vs channels-last (the official code runs NCHW, ganrig chann
 up-block "upsample x2, 3x3 convolution" as four 2x2 phase convolutions of the small map
 (framework/core/src/upsampled_conv.cpp) vs the plain pair. Prints milliseconds and whether the results
 agree. Run under ganrig's process settings for comparable figures (tools/bench/README.md).
-Arguments: the levers to run (glu relu6 minidisc upsampled; default all)."""
+The mini-discriminators' convolutions with NCHW from 14x14 on ("minidisc_mixed"), bfloat16
+bilinear resizing in fp32 ("bf16_bilinear"), the D phase's fakes and reals through the mini-discriminator
+convolutions as one batch ("minidisc_batched"), and the mini-discriminators as two one-thread tasks
+("minidisc_two_tasks"), and lite0's asymmetric 'same' padding as a larger kernel ("tf_same_padding").
+Arguments: the levers to run (glu relu6 minidisc upsampled minidisc_mixed bf16_bilinear minidisc_batched
+minidisc_two_tasks tf_same_padding; default all)."""
 import sys
 import time
+from typing import List
 
 import torch
 import torch.nn.functional as F
@@ -164,9 +170,252 @@ def upsampled_convolutions():
                       + f"  (outputs agree to {agree:.1e})")
 
 
+# The four mini-discriminators of PG 64 as the step runs them: (input channels, input size) of each,
+# DownBlocks (4x4 stride-2 conv, train-mode BatchNorm, LeakyReLU 0.2) down to 7x7, then a 4x4 conv.
+DISCS = ((64, 112), (64, 56), (128, 28), (256, 14))
+DISC_CHANNELS = {112: 64, 56: 128, 28: 256, 14: 512}
+
+
+def disc_weights(requires_grad):
+    torch.manual_seed(1)
+    discs = []
+    for cin, size in DISCS:
+        layers = []
+        while size > 7:
+            cout = DISC_CHANNELS[size]
+            layers.append((torch.randn(cout, cin, 4, 4) * 0.05, torch.ones(cout), torch.zeros(cout)))
+            cin, size = cout, size // 2
+        layers.append((torch.randn(1, cin, 4, 4) * 0.05, None, None))
+        discs.append([tuple(t.requires_grad_(requires_grad) if t is not None else None for t in layer)
+                      for layer in layers])
+    return discs
+
+
+def disc_forward(layers, x, nchw_from):
+    """nchw_from: the largest input side that runs in NCHW (0: all in the input's layout)."""
+    for w, gamma, beta in layers:
+        if x.size(-1) <= nchw_from:
+            x = x.contiguous()
+        if gamma is None:
+            return F.conv2d(x, w)
+        x = F.leaky_relu_(F.batch_norm(F.conv2d(x, w, None, 2, 1), None, None, gamma, beta, True), 0.2)
+    return x
+
+
+def minidisc_mixed_layout(precisions=("fp32", "bf16"), reps=5):
+    """One PG 64 iteration's mini-discriminator work (G phase: forward of 8 fakes, input gradients
+    only; D phase: fakes and reals forward with their own BatchNorm statistics, weight gradients),
+    under bf16 autocast as ganrig runs it or in fp32, with channels-last features: every layer
+    channels-last, every layer NCHW, or NCHW from the 14x14 DownBlock on ("mixed"). Interleaved
+    repetitions, medians."""
+    frozen, trained = disc_weights(False), disc_weights(True)
+    torch.manual_seed(2)
+    feats = [torch.randn(24, cin, s, s).contiguous(memory_format=torch.channels_last) for cin, s in DISCS]
+    variants = {"channels-last": 0, "NCHW": 1000, "mixed (NCHW from 14x14)": 14}
+
+    def iteration(nchw_from, bf16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            g_in = [f[:8].detach().requires_grad_() for f in feats]
+            logits = [disc_forward(d, x, nchw_from) for d, x in zip(frozen, g_in)]
+            torch.autograd.grad(sum(l.float().sum() for l in logits), g_in)
+            fake = [disc_forward(d, f[8:16], nchw_from) for d, f in zip(trained, feats)]
+            real = [disc_forward(d, f[16:], nchw_from) for d, f in zip(trained, feats)]
+            loss = sum(l.float().square().mean() for l in fake + real)  # smooth, so layouts compare
+        params = [t for d in trained for layer in d for t in layer if t is not None]
+        return logits, torch.autograd.grad(loss, params)
+
+    # The layouts compute the same function: their weight gradients agree in fp64. (In fp32 this
+    # random train-mode BatchNorm chain amplifies the order of the sums to ~1e-2 in a few gradients.)
+    weights64 = [[tuple(t.detach().double().requires_grad_() if t is not None else None for t in layer)
+                  for layer in d] for d in trained]
+    agree = 0.0
+    for d, f in zip(weights64, feats):
+        params = [t for layer in d for t in layer if t is not None]
+        grads = [torch.autograd.grad(disc_forward(d, f[8:16].double(), n).square().mean(), params)
+                 for n in variants.values()]
+        agree = max(agree, max(((a - b).abs().max() / a.abs().max()).item() for g in grads[1:] for a, b in zip(grads[0], g)))
+    print(f"  mini-discriminator weight gradients, fp64, every layout against channels-last: agree to {agree:.1e}")
+    for precision in precisions:
+        bf16 = precision == "bf16"
+        times = {name: [] for name in variants}
+        for _ in range(reps):
+            for name, nchw_from in variants.items():
+                times[name].append(timed(lambda: iteration(nchw_from, bf16), 2))
+        medians = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+        base = medians["channels-last"]
+        print(f"  mini-discriminators, one PG 64 iteration, {precision}: " + ", ".join(
+            f"{name} {m:.1f} ms ({base / m:.2f}x)" for name, m in medians.items())
+            + f"  ({reps} interleaved repetitions, medians)")
+
+
+# CSM's bilinear x2 inputs (channels, side) at PG 64, and the images resized to 224.
+CSM_INPUTS = ((512, 7), (256, 14), (128, 28), (64, 56))
+
+
+def bilinear(x, in_fp32, **options):
+    if in_fp32:  # ganrig::interpolate_bilinear
+        return F.interpolate(x.float(), mode="bilinear", **options).to(x.dtype)
+    return F.interpolate(x, mode="bilinear", **options)
+
+
+def bf16_bilinear(reps=5):
+    """bfloat16 bilinear resizing as one PG 64 iteration runs it (CSM's x2 with align_corners: the
+    D phase's 16 images forward, the G phase's 8 forward + backward; the resize to 224: 16 forward,
+    8 forward + backward), with LibTorch's bfloat16 kernels or in fp32 with casts; and each one's
+    largest error against fp64 bilinear of the same bfloat16 values."""
+    torch.manual_seed(0)
+    cl = torch.channels_last
+    maps = {cs: torch.randn(24, cs[0], cs[1], cs[1]).bfloat16().contiguous(memory_format=cl) for cs in CSM_INPUTS}
+    images = torch.randn(24, 3, 64, 64).bfloat16().contiguous(memory_format=cl)
+    x2 = dict(scale_factor=2, align_corners=True)
+    to224 = dict(size=224, align_corners=False)
+
+    def forward_backward(x, in_fp32, **options):
+        leaf = x.detach().requires_grad_()
+        y = bilinear(leaf, in_fp32, **options)
+        torch.autograd.grad(y, leaf, torch.ones_like(y))
+
+    def iteration(in_fp32):
+        for x in list(maps.values()) + [images]:
+            options = to224 if x is images else x2
+            bilinear(x[:16], in_fp32, **options)
+            forward_backward(x[16:], in_fp32, **options)
+
+    for name, x, options in (("CSM 56->112", maps[(64, 56)][:4], x2), ("resize 64->224", images[:4], to224)):
+        exact = F.interpolate(x.double(), mode="bilinear", **options)
+        errors = [(bilinear(x, f, **options).double() - exact).abs().max().item() for f in (False, True)]
+        print(f"  {name}, N(0, 1) bfloat16 values: largest error against fp64: bfloat16 kernel {errors[0]:.3g}, "
+              f"fp32 kernel rounded to bfloat16 {errors[1]:.3g}")
+    times = {False: [], True: []}
+    for _ in range(reps):
+        for in_fp32 in times:
+            times[in_fp32].append(timed(lambda: iteration(in_fp32), 3))
+    plain, ours = (sorted(times[k])[reps // 2] for k in (False, True))
+    print(f"  bilinear resizing of one PG 64 iteration, bfloat16: LibTorch's bfloat16 kernels {plain:.1f} ms, "
+          f"fp32 kernels with casts {ours:.1f} ms ({plain / ours:.2f}x; {reps} interleaved repetitions, medians)")
+
+
+def minidisc_batched(reps=6):
+    """The D phase's fakes and reals through each DownBlock convolution as one batch of 16 instead
+    of two of 8 (forward, and backward with weight gradients; input gradients too after each
+    mini-discriminator's first layer), in the layouts ganrig runs them (NCHW from 14x14)."""
+    cl = torch.channels_last
+    for dtype in (torch.float32, torch.bfloat16):
+        totals = [0.0] * 4
+        for size, (x_shape, w_shape) in DOWN_BLOCKS.items():
+            torch.manual_seed(size)
+            x = torch.randn((16,) + x_shape[1:]).to(dtype)
+            x = x.contiguous() if size <= 16 else x.contiguous(memory_format=cl)
+            w = (torch.randn(w_shape) * 0.05).to(dtype)
+            g = torch.randn_like(F.conv2d(x, w, None, 2, 1))
+
+            def backward(xs, gs):
+                return torch.ops.aten.convolution_backward(gs, xs, w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1,
+                                                           [size < 112, True, False])
+            times = (timed(lambda: F.conv2d(x, w, None, 2, 1), reps),
+                     timed(lambda: (F.conv2d(x[:8], w, None, 2, 1), F.conv2d(x[8:], w, None, 2, 1)), reps),
+                     timed(lambda: backward(x, g), reps), timed(lambda: (backward(x[:8], g[:8]), backward(x[8:], g[8:])), reps))
+            totals = [a + b for a, b in zip(totals, times)]
+        print(f"  D phase DownBlock convolutions, {str(dtype)[6:]}: forward one batch of 16 {totals[0]:.1f} ms, two of 8 "
+              f"{totals[1]:.1f} ms ({totals[1] / totals[0]:.2f}x); backward {totals[2]:.1f} / {totals[3]:.1f} ms "
+              f"({totals[3] / totals[2]:.2f}x)")
+
+
+def _scripted_disc(x, ws: List[torch.Tensor], gammas: List[torch.Tensor], betas: List[torch.Tensor]):
+    n = len(gammas)
+    for i in range(n):
+        if x.size(-1) <= 14:
+            x = x.contiguous()
+        x = F.leaky_relu_(F.batch_norm(F.conv2d(x, ws[i], None, 2, 1), None, None, gammas[i], betas[i], True), 0.2)
+    return F.conv2d(x, ws[n])
+
+
+def _scripted_d_phase(feats: List[torch.Tensor], ws: List[List[torch.Tensor]], gammas: List[List[torch.Tensor]],
+                      betas: List[List[torch.Tensor]], discs: List[int]):
+    loss = torch.zeros([])
+    params: List[torch.Tensor] = []
+    for i in discs:
+        for half in (feats[i][:8], feats[i][8:]):
+            loss = loss + _scripted_disc(half, ws[i], gammas[i], betas[i]).square().mean()
+        params += ws[i] + gammas[i] + betas[i]
+    return torch.autograd.grad([loss], params)
+
+
+def _scripted_two_tasks(feats: List[torch.Tensor], ws: List[List[torch.Tensor]], gammas: List[List[torch.Tensor]],
+                        betas: List[List[torch.Tensor]]):
+    first = torch.jit.fork(_scripted_d_phase, feats, ws, gammas, betas, [0, 3])
+    second = _scripted_d_phase(feats, ws, gammas, betas, [1, 2])
+    return torch.jit.wait(first), second
+
+
+def minidisc_two_tasks(reps=5):
+    """The four mini-discriminators' D phase (fakes and reals forward, weight gradients; fp32) as
+    two tasks of one thread each on the two cores (discs 0 + 3 and 1 + 2: equal multiply-adds;
+    TorchScript's fork, so no Python lock) against one task on two intra-op threads."""
+    d_phase, two_tasks = torch.jit.script(_scripted_d_phase), torch.jit.script(_scripted_two_tasks)
+    trained = disc_weights(True)
+    ws = [[layer[0] for layer in d] for d in trained]
+    gammas, betas = ([[layer[k] for layer in d[:-1]] for d in trained] for k in (1, 2))
+    torch.manual_seed(2)
+    feats = [torch.randn(16, cin, s, s).contiguous(memory_format=torch.channels_last) for cin, s in DISCS]
+
+    def one_task(threads):
+        torch.set_num_threads(threads)
+        d_phase(feats, ws, gammas, betas, [0, 1, 2, 3])
+
+    def forked():
+        torch.set_num_threads(1)
+        two_tasks(feats, ws, gammas, betas)
+    variants = {"one task, 2 threads": lambda: one_task(2), "one task, 1 thread": lambda: one_task(1),
+                "two tasks of 1 thread": forked}
+    times = {name: [] for name in variants}
+    for _ in range(reps):
+        for name, f in variants.items():
+            times[name].append(timed(f, 2))
+    torch.set_num_threads(2)
+    medians = {name: sorted(t)[reps // 2] for name, t in times.items()}
+    print("  mini-discriminators' D phase, fp32: " + ", ".join(f"{n} {m:.1f} ms" for n, m in medians.items())
+          + f" (two tasks {medians['one task, 2 threads'] / medians['two tasks of 1 thread']:.2f}x one task of 2 threads)")
+
+
+# EfficientNet-lite0's stride-2 convolutions (in, out, input side, kernel, groups) at 224x224.
+LITE0_STRIDE2 = ((3, 32, 224, 3, 1), (96, 96, 112, 3, 96), (144, 144, 56, 5, 144), (240, 240, 28, 3, 240),
+                 (672, 672, 14, 5, 672))
+
+
+def tf_same_padding():
+    """TensorFlow's 'same' padding of lite0's stride-2 convolutions is asymmetric (a above and left,
+    a + 1 below and right), which ganrig pads explicitly (constant_pad_nd) before the convolution.
+    The same result without the padded copy: the kernel one tap larger with a zero first row and
+    column, and symmetric padding a + 1. Batch 16 (the D phase), forward and forward + input
+    gradient (the G phase), channels-last."""
+    cl = torch.channels_last
+    for dtype in (torch.float32, torch.bfloat16):
+        cells, equal = [], True
+        for cin, cout, side, k, groups in LITE0_STRIDE2:
+            torch.manual_seed(side)
+            x = torch.randn(16, cin, side, side).to(dtype).contiguous(memory_format=cl)
+            w, b = torch.randn(cout, cin // groups, k, k).to(dtype), torch.randn(cout).to(dtype)
+            a = ((side // 2 - 1) * 2 + k - side) // 2
+            w_shifted = F.pad(w, [1, 0, 1, 0]).contiguous()
+            padded = lambda x: F.conv2d(F.pad(x, [a, a + 1, a, a + 1]), w, b, 2, 0, 1, groups)
+            shifted = lambda x: F.conv2d(x, w_shifted, b, 2, a + 1, 1, groups)
+            equal = equal and torch.equal(padded(x), shifted(x))
+            leaf = x.detach().requires_grad_()
+            upstream = torch.randn_like(padded(x))
+            times = [(timed(lambda: f(x)), timed(lambda: torch.autograd.grad(f(leaf), leaf, upstream))) for f in (padded, shifted)]
+            cells.append(f"{'dense' if groups == 1 else 'depthwise'} {k}x{k} at {side}: "
+                         f"{times[0][0]:.2f} / {times[1][0]:.2f}, {times[0][1]:.2f} / {times[1][1]:.2f}")
+        print(f"  lite0 stride-2 convolutions, {str(dtype)[6:]}, pad + conv / larger kernel ms (forward, forward + input "
+              f"gradient): " + "; ".join(cells) + f" (outputs bit for bit equal: {equal})")
+
+
 if __name__ == "__main__":
+    torch.set_num_interop_threads(2)  # minidisc_two_tasks forks into the inter-op pool
     torch.set_num_threads(2)
     levers = {"glu": glu, "relu6": relu6_bf16_backward, "minidisc": minidisc_layouts,
-              "upsampled": upsampled_convolutions}
+              "upsampled": upsampled_convolutions, "minidisc_mixed": minidisc_mixed_layout,
+              "bf16_bilinear": bf16_bilinear, "minidisc_batched": minidisc_batched,
+              "minidisc_two_tasks": minidisc_two_tasks, "tf_same_padding": tf_same_padding}
     for name in sys.argv[1:] or levers:
         levers[name]()

@@ -10,7 +10,7 @@ torch::Tensor relu6_gradient(const torch::Tensor& grad, const torch::Tensor& out
   // hardtanh's mask from two thresholds: no gradient where out <= 0 or where 6 - out <= 0, i.e.
   // out >= 6 (6 - out is exact for bfloat16 out in [0, 6]; NaN passes both, as in hardtanh). Two
   // vectorised passes: where() with its mask took ~8x as long (tools/bench/micro_levers.py).
-  const torch::Tensor below_six = out.neg().add_(6.0);
+  const torch::Tensor below_six = torch::rsub(out, 6.0);  // one pass; neg().add_(6) took two
   return torch::threshold_backward(torch::threshold_backward(grad, out, 0.0), below_six, 0.0);
 }
 
