@@ -229,7 +229,11 @@ class ProjectedDiscriminator : public ganrig::Discriminator {
                 "the conditional projected discriminator needs one-hot class labels [", count, ", ", classes_, "]");
     std::vector<torch::Tensor> logits;
     for (std::size_t i = 0; i < discs_.size(); ++i) {
-      logits.push_back(discs_[i]->forward(features[i].narrow(0, start, count), c).reshape({count, -1}));
+      // The whole batch (the G phase) without a narrow: its backward would zero-fill a feature-sized
+      // gradient and copy this one into it (SliceBackward, ~1.6% of a PG 64 step).
+      const bool whole = start == 0 && count == features[i].size(0);
+      const torch::Tensor part = whole ? features[i] : features[i].narrow(0, start, count);
+      logits.push_back(discs_[i]->forward(part, c).reshape({count, -1}));
     }
     return torch::cat(logits, 1);
   }

@@ -2,6 +2,7 @@
 #include "catch_compat.hpp"
 
 #include "ganrig/conv2d_layer.hpp"
+#include "ganrig/spectral_norm.hpp"
 
 using namespace ganrig;
 
@@ -144,6 +145,37 @@ TEST_CASE("inside an optimisation step each module iterates once, at its first f
   const auto before = layer->named_buffers()["weight_u"].clone();
   layer->forward(x);  // outside a step: PyTorch's behaviour, every forward iterates
   CHECK_FALSE(torch::equal(layer->named_buffers()["weight_u"], before));
+}
+
+TEST_CASE("sigma from the power iteration's own W v equals u^T W v, value and gradient bit for bit", "[spectral_norm][speed]") {
+  // Autograd's u^T W v, with u and v as they are after the iteration, for the weight matrix as
+  // SpectralNorm takes it (dim 0: conv; dim 1: transposed conv). Checked at the iterating forward,
+  // at a later forward of the same step (the saved W v), and after an in-place write to the weight
+  // within the step (the saved W v is stale and must not be used).
+  torch::manual_seed(5);
+  for (const std::int64_t dim : {0, 1}) {
+    torch::nn::Module owner;
+    const auto shape = dim == 0 ? std::vector<std::int64_t>{16, 8, 3, 3} : std::vector<std::int64_t>{3, 5, 4, 4};
+    torch::Tensor weight = owner.register_parameter("weight_orig", torch::randn(shape));
+    SpectralNorm sn(owner, weight, dim);
+    auto reference = [&] {
+      const torch::Tensor w = dim == 0 ? weight.reshape({shape[0], -1}) : weight.permute({1, 0, 2, 3}).reshape({shape[1], -1});
+      return torch::dot(sn.u().clone(), torch::mv(w, sn.v().clone()));
+    };
+    auto gradient = [&](const torch::Tensor& sigma) { return torch::autograd::grad({sigma}, {weight})[0]; };
+    SpectralNormStep step;
+    for (const char* when : {"iterating forward", "later forward", "after a write to the weight"}) {
+      if (std::string(when) == "after a write to the weight") {
+        torch::NoGradGuard no_grad;
+        weight.mul_(1.5);
+      }
+      const torch::Tensor ours = sn.sigma(weight, true);
+      const torch::Tensor expected = reference();
+      INFO("dim " << dim << ", " << when);
+      CHECK(torch::equal(ours, expected));
+      CHECK(torch::equal(gradient(ours), gradient(expected)));
+    }
+  }
 }
 
 TEST_CASE("a transposed convolution of a 1x1 input, computed as one matrix product, equals conv_transpose2d",

@@ -121,6 +121,50 @@ TEST_CASE("under bf16 autocast the folded layer's once-cast weights give autocas
   CHECK_FALSE(torch::equal(refolded, expected));
 }
 
+TEST_CASE("TF 'same' padding of a stride-2 depthwise layer inside the convolution equals the padded copy",
+          "[projected][speed]") {
+  // EfficientNet-lite0's stride-2 depthwise layers (3x3 and 5x5) on even maps pad one more row and
+  // column below and right: FrozenConvBN convolves with the kernel one tap larger instead of a
+  // padded copy. Odd maps (symmetric padding) and non-square ones (asymmetric in one direction)
+  // take the other paths; all must give the padded copy's result.
+  torch::manual_seed(3);
+  for (const std::int64_t kernel : {3, 5})
+    for (const auto& size : {std::array<std::int64_t, 2>{16, 16}, {14, 14}, {15, 15}, {16, 15}})
+      for (const bool bf16 : {false, true}) {
+        FrozenConvBNOptions o(8, 8, kernel);
+        o.stride(2).depthwise(true).tf_same_padding(true);
+        FrozenConvBN layer(o);
+        randomise_batchnorm(*layer);
+        torch::Tensor folded_weight, folded_bias;
+        {
+          torch::NoGradGuard no_grad;
+          const torch::Tensor scale = layer->gamma * (layer->var + o.eps()).rsqrt();
+          folded_weight = (layer->weight * scale.view({-1, 1, 1, 1})).contiguous();
+          folded_bias = layer->beta - layer->mean * scale;
+        }
+        const torch::Tensor x = torch::randn({2, 8, size[0], size[1]}).contiguous(torch::MemoryFormat::ChannelsLast);
+        const auto [left, right, top, bottom] = layer->padding_for(x);
+        auto run = [&](bool ours) {
+          torch::Tensor input = x.clone().requires_grad_(true);
+          at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+          at::autocast::set_cpu_enabled(bf16);
+          torch::Tensor y = ours ? layer->forward(input)
+                                 : torch::conv2d(torch::constant_pad_nd(input, {left, right, top, bottom}), folded_weight,
+                                                 folded_bias, torch::IntArrayRef{2, 2}, torch::IntArrayRef{0, 0},
+                                                 torch::IntArrayRef{1, 1}, 8);
+          at::autocast::set_cpu_enabled(false);
+          at::autocast::clear_cache();
+          y.backward(torch::linspace(-1, 1, y.numel()).view(y.sizes()).to(y.scalar_type()));
+          return std::make_pair(y.detach(), input.grad());
+        };
+        const auto [ours, ours_grad] = run(true);
+        const auto [plain, plain_grad] = run(false);
+        INFO("kernel " << kernel << " input " << size[0] << "x" << size[1] << (bf16 ? " bf16" : " fp32"));
+        CHECK(torch::equal(ours, plain));
+        CHECK(max_relative(ours_grad, plain_grad) < 1e-6);
+      }
+}
+
 TEST_CASE("folded projectors equal their plain networks, with gradients to the input", "[projected][speed]") {
   // In float64: the input gradient passes every ReLU6 gate, and in float32 an activation within
   // rounding of 0 or 6 may be gated one way in the folded network and the other in the plain one

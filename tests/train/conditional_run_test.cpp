@@ -101,8 +101,13 @@ TEST_CASE("a conditional generator generates by class, from the checkpoint alone
   const torch::Tensor z = seed_latents({0, 0}, g.latent_dim());
   const torch::Tensor images = g.generate(z, torch::tensor({0, 2}, torch::kLong));
   CHECK(images.sizes() == std::vector<std::int64_t>{2, 3, 16, 16});
-  CHECK((images[0] - images[1]).abs().max().item<double>() > 1e-6);  // same z, other class
-  CHECK(torch::equal(images[1], g.generate(z.narrow(0, 1, 1), torch::tensor({2}, torch::kLong))[0]));
+  CHECK((images[0] - images[1]).abs().max().item<double>() > 1e-3);  // same z, other class
+  // The second image alone, with its class: the same image. Not bit for bit: oneDNN may take other
+  // kernels for a batch of 1 than of 2 (on an Intel Xeon VM they differ in the last bits; on an AMD
+  // EPYC they did not), so to fp32 rounding of the [-1, 1] pixels.
+  const torch::Tensor alone = g.generate(z.narrow(0, 1, 1), torch::tensor({2}, torch::kLong))[0];
+  INFO("batch of 2 against alone: largest difference " << (images[1] - alone).abs().max().item<double>());
+  CHECK((images[1] - alone).abs().max().item<double>() < 1e-5);
   CHECK_THROWS_WITH(g.generate(z), contains("give one class per latent"));
   CHECK_THROWS_WITH(g.generate(z, torch::tensor({0, 3}, torch::kLong)), contains("class labels must be in [0, 3)"));
 }

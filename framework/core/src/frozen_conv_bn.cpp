@@ -36,21 +36,24 @@ void FrozenConvBNImpl::refresh_folded() {
   const torch::Tensor scale = gamma * (var + options_.eps()).rsqrt();
   folded_weight_ = (weight * scale.view({-1, 1, 1, 1})).contiguous();
   folded_bias_ = beta - mean * scale;
+  const auto& o = options_;
+  if (o.depthwise() && o.tf_same_padding() && o.stride() == 2)
+    larger_weight_ = torch::constant_pad_nd(folded_weight_, {1, 0, 1, 0}).contiguous();
   folded_versions_ = versions;
   folded_from_ = weight.data_ptr();
-  lowp_weight_ = lowp_bias_ = torch::Tensor();
+  lowp_weight_ = lowp_larger_weight_ = lowp_bias_ = torch::Tensor();
 }
 
-std::pair<torch::Tensor, torch::Tensor> FrozenConvBNImpl::folded_for_autocast() {
+std::pair<torch::Tensor, torch::Tensor> FrozenConvBNImpl::folded_for_autocast(bool larger) {
   const bool cpu = folded_weight_.device().is_cpu();
-  if (!autocast::enabled(!cpu)) return {folded_weight_, folded_bias_};
+  const torch::Tensor& weight = larger ? larger_weight_ : folded_weight_;
+  if (!autocast::enabled(!cpu)) return {weight, folded_bias_};
   const auto dtype = autocast::dtype(!cpu);
-  if (!lowp_weight_.defined() || lowp_weight_.scalar_type() != dtype) {
-    torch::NoGradGuard no_grad;
-    lowp_weight_ = folded_weight_.to(dtype);
-    lowp_bias_ = folded_bias_.to(dtype);
-  }
-  return {lowp_weight_, lowp_bias_};
+  torch::Tensor& lowp = larger ? lowp_larger_weight_ : lowp_weight_;
+  torch::NoGradGuard no_grad;
+  if (!lowp.defined() || lowp.scalar_type() != dtype) lowp = weight.to(dtype);
+  if (!lowp_bias_.defined() || lowp_bias_.scalar_type() != dtype) lowp_bias_ = folded_bias_.to(dtype);
+  return {lowp, lowp_bias_};
 }
 
 namespace {
@@ -73,15 +76,21 @@ torch::Tensor FrozenConvBNImpl::forward(const torch::Tensor& input) {
   refresh_folded();
   const auto& o = options_;
   const auto [left, right, top, bottom] = padding_for(input);
+  // Measured on the CPU only (oneDNN); CUDA keeps the padded copy.
+  const bool larger =
+      larger_weight_.defined() && input.device().is_cpu() && left + 1 == right && top + 1 == bottom;
   torch::Tensor x = input;
   std::int64_t pad_h = 0, pad_w = 0;
-  if (left == right && top == bottom) {
+  if (larger) {
+    pad_h = bottom;
+    pad_w = right;
+  } else if (left == right && top == bottom) {
     pad_h = top;
     pad_w = left;
   } else {
     x = torch::constant_pad_nd(x, {left, right, top, bottom});
   }
-  const auto [w, b] = folded_for_autocast();
+  const auto [w, b] = folded_for_autocast(larger);
   x = torch::conv2d(x, w, b, o.stride(), torch::IntArrayRef{pad_h, pad_w}, 1, o.depthwise() ? o.in_channels() : 1);
   return o.relu6() ? relu6_in_place(x) : x;  // in place, saving its output rather than a copy (relu6.hpp)
 }

@@ -10,6 +10,23 @@ torch::Tensor normalize(const torch::Tensor& x, double eps) {
   return x / x.norm().clamp_min(eps);
 }
 
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// sigma = u^T (W v) from a W v already computed (no graph) with u and v constants. The backward is
+// autograd's for dot(u, mv(W, v)): DotBackward's grad * u, then MvBackward's outer product with v.
+struct SigmaFromProduct : public torch::autograd::Function<SigmaFromProduct> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& w, const torch::Tensor& u,
+                               const torch::Tensor& v, const torch::Tensor& wv) {
+    ctx->save_for_backward({u, v});
+    return torch::dot(u, wv);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    return {torch::outer(grads[0] * saved[0], saved[1]), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 thread_local std::uint64_t open_step = 0;
 std::atomic<std::uint64_t> steps_opened{0};
 }  // namespace
@@ -49,12 +66,18 @@ torch::Tensor SpectralNorm::sigma(const torch::Tensor& weight_orig, bool trainin
       torch::NoGradGuard no_grad;
       for (int i = 0; i < power_iterations_; ++i) {
         v_.copy_(normalize(torch::mv(w.t(), u_), eps_));
-        u_.copy_(normalize(torch::mv(w, v_), eps_));
+        wv_ = torch::mv(w, v_);
+        u_.copy_(normalize(wv_, eps_));
       }
+      wv_weight_ = weight_orig.data_ptr();
+      wv_version_ = weight_orig._version();
     }
     // As PyTorch: use copies, so autograd never sees the in-place buffer updates.
     u = u_.clone(torch::MemoryFormat::Contiguous);
     v = v_.clone(torch::MemoryFormat::Contiguous);
+    // A later forward of the same step sees the same weight, unless something wrote to it.
+    if (wv_.defined() && wv_weight_ == weight_orig.data_ptr() && wv_version_ == weight_orig._version())
+      return SigmaFromProduct::apply(w, u, v, wv_);
   }
   return torch::dot(u, torch::mv(w, v));
 }

@@ -16,8 +16,8 @@ Networks::Networks(Experiment& experiment, const torch::Device& device) : models
 }
 
 void Networks::reset_optimizers(const Config& config) {
-  optimizer_g = std::make_unique<torch::optim::Adam>(models.generator->parameters(), adam_options(config, "optim.generator"));
-  optimizer_d = std::make_unique<torch::optim::Adam>(d_trainable, adam_options(config, "optim.discriminator"));
+  optimizer_g = std::make_unique<OnePassAdam>(models.generator->parameters(), adam_options(config, "optim.generator"));
+  optimizer_d = std::make_unique<OnePassAdam>(d_trainable, adam_options(config, "optim.discriminator"));
 }
 
 std::map<std::string, std::string> Networks::pretrained_weights() const {

@@ -25,12 +25,12 @@ void PhaseRunner::condition_on(torch::Tensor dataset_labels, std::int64_t classe
   classes_ = classes;
 }
 
-void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
+void PhaseRunner::run(const std::string& name, OnePassAdam& optimizer, std::vector<torch::Tensor>& params,
                       const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, const Condition& real_c,
                       Generator& generator, Discriminator& discriminator, const PhaseLoss& loss) {
   for (auto& p : frozen) p.set_requires_grad(false);
   for (auto& p : params) p.set_requires_grad(true);
-  optimizer.zero_grad();
+  optimizer.clear_gradients();
   torch::Tensor total;
   std::optional<TwinRecording> recording;
   if (!settings_.record_twin.empty()) recording.emplace();
@@ -57,19 +57,19 @@ void PhaseRunner::run(const std::string& name, torch::optim::Optimizer& optimize
   // The one host read of a phase: whether the optimizer steps.
   const double value = total.item<double>() / static_cast<double>(rounds(real.size(0)));
   if (skip_nonfinite(name, value) && settings_.skip_nonfinite) {
-    optimizer.zero_grad();
+    optimizer.clear_gradients();
     return;
   }
   stats_.add("loss/" + name, value);
   if (!precision_.unscale_and_check(params)) {  // fp16 overflow: the scaler lowers its scale
-    optimizer.zero_grad();
+    optimizer.clear_gradients();
     stats_.add("amp/skipped", 1.0);
     return;
   }
   if (settings_.sanitize)
-    for (auto& p : params)
-      if (p.grad().defined()) p.grad().nan_to_num_(0.0, 1e5, -1e5);
-  optimizer.step();
+    optimizer.sanitize_and_step();  // nan_to_num of every gradient in the same pass as the update
+  else
+    optimizer.step();
 }
 
 std::int64_t PhaseRunner::rounds(std::int64_t batch) const { return batch / std::min(settings_.micro_batch, batch); }

@@ -7,7 +7,8 @@
 // mean * s with s = gamma / sqrt(var + eps). One convolution with bias then replaces a convolution
 // and a normalisation pass over the activations (and, in the generator phase, its backward pass);
 // ReLU6 runs in place and keeps its output, not a copy of its input, for backward (relu6.hpp).
-// Symmetric padding goes into the convolution instead of a padded copy. The
+// Symmetric padding goes into the convolution instead of a padded copy, and so does TensorFlow's
+// asymmetric padding of a stride-2 depthwise layer (see larger_weight_). The
 // folded weights are cached and recomputed when any source tensor changes (a checkpoint load, a
 // device move). `forward_unfused` is the plain sequence, kept for the equivalence tests
 // (set_fused(false) on every layer of a projector gives the straightforward network).
@@ -55,11 +56,17 @@ class FrozenConvBNImpl : public torch::nn::Module {
   // The folded weight and bias in autocast's lower precision, cast once per fold: autocast caches
   // its casts only for leaf tensors that require a gradient, so it would cast these frozen ones
   // again at every forward (tools/bench/README.md). The same values as autocast's own cast.
-  std::pair<torch::Tensor, torch::Tensor> folded_for_autocast();
+  std::pair<torch::Tensor, torch::Tensor> folded_for_autocast(bool larger);
   FrozenConvBNOptions options_;
   bool fused_ = true;
   torch::Tensor folded_weight_, folded_bias_;
-  torch::Tensor lowp_weight_, lowp_bias_;  // empty until an autocast forward; reset by each fold
+  // TensorFlow 'same' padding at stride 2 puts one zero row and column more below and right of the
+  // input than above and left. The folded kernel one tap larger, with a zero first row and column,
+  // computes the same output from the larger padding on every side, inside the convolution: no
+  // padded copy of the input. Depthwise layers only: their convolutions are bound by memory and
+  // the zero taps cost less than the copy; a dense stem is slower that way (tools/bench/README.md).
+  torch::Tensor larger_weight_;
+  torch::Tensor lowp_weight_, lowp_larger_weight_, lowp_bias_;  // empty until an autocast forward; reset by each fold
   std::array<std::int64_t, 5> folded_versions_{{-1, -1, -1, -1, -1}};
   const void* folded_from_ = nullptr;
 };

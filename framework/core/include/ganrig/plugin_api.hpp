@@ -19,7 +19,9 @@
 // 6: class conditions (Generator/Discriminator forward(x, c) and classes(), Dataset labels,
 //    LossInputs real_c / fake_c, BuildContext classes).
 // 7: ConvLayer::forward_upsampled.
-#define GANRIG_ABI_VERSION 7
+// 8: FrozenConvBNImpl's members (the stride-2 depthwise kernel one tap larger): a plugin built
+//    against 7 that constructs one crashes the host's forward.
+#define GANRIG_ABI_VERSION 8
 
 #ifndef GANRIG_PLUGIN_ABI_VERSION
 #define GANRIG_PLUGIN_ABI_VERSION GANRIG_ABI_VERSION  // tests override this to build a mismatch

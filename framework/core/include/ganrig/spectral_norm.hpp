@@ -2,7 +2,8 @@
 // Spectral normalization with PyTorch's semantics (torch.nn.utils.spectral_norm): the module keeps
 // `weight_orig` as the parameter and `weight_u`, `weight_v` as buffers; every forward in training
 // mode runs one power iteration (updating u and v) and divides the weight by sigma = u^T W v;
-// in eval mode u and v are used as they are.
+// in eval mode u and v are used as they are. sigma's value reuses the power iteration's W v, and
+// its gradient is autograd's for u^T W v (tests/core/spectral_norm_test.cpp: bit for bit).
 //
 // Inside a SpectralNormStep (the training loop opens one per optimisation phase) a module runs its
 // power iteration at its first training-mode forward of the step only, and every later forward
@@ -46,6 +47,11 @@ class SpectralNorm {
  private:
   torch::Tensor matrix(const torch::Tensor& w) const;
   torch::Tensor u_, v_;
+  // W v of the last power iteration and the weight it was computed from (storage, version): sigma
+  // = u^T (W v) takes it instead of a third matrix-vector product of the same W and v.
+  torch::Tensor wv_;
+  const void* wv_weight_ = nullptr;
+  std::int64_t wv_version_ = 0;
   std::int64_t dim_;
   std::uint64_t iterated_in_step_ = 0;  // the SpectralNormStep whose iteration was done
   int power_iterations_;

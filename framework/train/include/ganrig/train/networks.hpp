@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "ganrig/train/experiment.hpp"
+#include "ganrig/train/one_pass_adam.hpp"
 
 namespace ganrig {
 
 struct Networks {
   Models models;
   std::vector<torch::Tensor> d_trainable;  // D's parameters that train (frozen projectors excluded)
-  std::unique_ptr<torch::optim::Adam> optimizer_g, optimizer_d;
+  std::unique_ptr<OnePassAdam> optimizer_g, optimizer_d;
 
   // Builds the models, moves them to `device` and creates fresh optimizers.
   Networks(Experiment& experiment, const torch::Device& device);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ganrig/train/one_pass_adam.hpp"
 #include "ganrig/train/precision.hpp"
 #include "ganrig/train/run_state.hpp"
 #include "ganrig/train/settings.hpp"
@@ -32,7 +33,7 @@ class PhaseRunner {
   void condition_on(torch::Tensor dataset_labels, std::int64_t classes);
 
   // `real_c`: the reals' one-hot labels (undefined in an unconditional run).
-  void run(const std::string& name, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params,
+  void run(const std::string& name, OnePassAdam& optimizer, std::vector<torch::Tensor>& params,
            const std::vector<torch::Tensor>& frozen, const torch::Tensor& real, const Condition& real_c,
            Generator& generator, Discriminator& discriminator, const PhaseLoss& loss);
 
