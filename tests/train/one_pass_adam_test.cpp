@@ -186,6 +186,17 @@ TEST_CASE("one-pass Adam clears gradients to none, and a parameter without one k
   CHECK(adam_state(adam, used)->step() == 2);
 }
 
+TEST_CASE("one-pass Adam bumps the version of what it writes, as in-place operations do", "[adam]") {
+  auto p = torch::ones({64}).set_requires_grad(true);
+  OnePassAdam adam({p}, torch::optim::AdamOptions(1e-3));
+  p.mutable_grad() = torch::ones({64});
+  REQUIRE(adam_one_pass_applies(p, p.grad(), torch::zeros_like(p), torch::zeros_like(p)));
+  const auto before = p._version();
+  adam.sanitize_and_step();
+  CHECK(p._version() > before);
+  CHECK(adam_state(adam, p)->exp_avg()._version() > 0);
+}
+
 TEST_CASE("one-pass Adam refuses weight decay and AMSGrad", "[adam]") {
   auto p = torch::ones({3}).set_requires_grad(true);
   CHECK_THROWS_AS(OnePassAdam({p}, torch::optim::AdamOptions(1e-3).weight_decay(0.1)), std::invalid_argument);

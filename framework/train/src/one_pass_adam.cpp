@@ -44,6 +44,11 @@ void one_pass(torch::Tensor& p, torch::Tensor& g, torch::Tensor& m, torch::Tenso
   at::parallel_for(0, p.numel(), grain, [&](std::int64_t begin, std::int64_t end) {
     adam_kernel::update(param, grad, exp_avg, exp_avg_sq, begin, end, c);
   });
+  // Written through pointers: bump the version counters as the in-place operations would, so what
+  // keys a cache on a tensor's version (spectral norm's saved W v) or autograd's saved-tensor
+  // check sees the write.
+  for (torch::Tensor* t : {&p, &m, &v}) t->unsafeGetTensorImpl()->bump_version();
+  if (c.sanitize) g.unsafeGetTensorImpl()->bump_version();
 }
 
 template <typename T>
