@@ -144,6 +144,8 @@ TEST_CASE("TF 'same' padding of a stride-2 depthwise layer inside the convolutio
         }
         const torch::Tensor x = torch::randn({2, 8, size[0], size[1]}).contiguous(torch::MemoryFormat::ChannelsLast);
         const auto [left, right, top, bottom] = layer->padding_for(x);
+        // Even square maps take the larger kernel; odd and non-square ones the other paths.
+        CHECK(layer->uses_larger_kernel(x) == (size[0] % 2 == 0 && size[1] % 2 == 0));
         auto run = [&](bool ours) {
           torch::Tensor input = x.clone().requires_grad_(true);
           at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);

@@ -71,14 +71,21 @@ std::array<std::int64_t, 4> FrozenConvBNImpl::padding_for(const torch::Tensor& x
   return {left, right, top, bottom};
 }
 
+// Stride-2 depthwise layers with TensorFlow 'same' padding one larger below and right, on the CPU
+// (measured there only, with oneDNN; CUDA keeps the padded copy).
+bool FrozenConvBNImpl::uses_larger_kernel(const torch::Tensor& x) const {
+  const auto& o = options_;
+  if (!o.depthwise() || !o.tf_same_padding() || o.stride() != 2 || !x.device().is_cpu()) return false;
+  const auto [left, right, top, bottom] = padding_for(x);
+  return left + 1 == right && top + 1 == bottom;
+}
+
 torch::Tensor FrozenConvBNImpl::forward(const torch::Tensor& input) {
   if (!fused_) return forward_unfused(input);
   refresh_folded();
   const auto& o = options_;
   const auto [left, right, top, bottom] = padding_for(input);
-  // Measured on the CPU only (oneDNN); CUDA keeps the padded copy.
-  const bool larger =
-      larger_weight_.defined() && input.device().is_cpu() && left + 1 == right && top + 1 == bottom;
+  const bool larger = uses_larger_kernel(input);
   torch::Tensor x = input;
   std::int64_t pad_h = 0, pad_w = 0;
   if (larger) {

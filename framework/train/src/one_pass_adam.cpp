@@ -51,28 +51,28 @@ void one_pass(torch::Tensor& p, torch::Tensor& g, torch::Tensor& m, torch::Tenso
   if (c.sanitize) g.unsafeGetTensorImpl()->bump_version();
 }
 
+// One step's scalars in double, as torch::optim::Adam computes them; both paths take them from here.
+struct StepScalars {
+  double beta1, beta2, eps, bias_correction2_sqrt, step_size;
+  StepScalars(const torch::optim::AdamOptions& o, std::int64_t step)
+      : beta1(std::get<0>(o.betas())), beta2(std::get<1>(o.betas())), eps(o.eps()),
+        bias_correction2_sqrt(std::sqrt(1 - std::pow(beta2, step))), step_size(o.lr() / (1 - std::pow(beta1, step))) {}
+};
+
 template <typename T>
-adam_kernel::Coefficients<T> coefficients(const torch::optim::AdamOptions& o, std::int64_t step, bool sanitize) {
-  const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
-  const double bias_correction1 = 1 - std::pow(beta1, step);
-  const double bias_correction2 = 1 - std::pow(beta2, step);
-  return {static_cast<T>(beta1),     static_cast<T>(1 - beta1),
-          static_cast<T>(beta2),     static_cast<T>(1 - beta2),
-          static_cast<T>(std::sqrt(bias_correction2)), static_cast<T>(o.eps()),
-          static_cast<T>(-(o.lr() / bias_correction1)), sanitize};
+adam_kernel::Coefficients<T> coefficients(const StepScalars& s, bool sanitize) {
+  return {static_cast<T>(s.beta1), static_cast<T>(1 - s.beta1), static_cast<T>(s.beta2), static_cast<T>(1 - s.beta2),
+          static_cast<T>(s.bias_correction2_sqrt), static_cast<T>(s.eps), static_cast<T>(-s.step_size), sanitize};
 }
 
 // torch::optim::Adam's own sequence (weight decay and AMSGrad excluded), for what one pass cannot take.
-void reference_update(torch::Tensor& p, torch::Tensor& g, torch::optim::AdamParamState& s,
-                      const torch::optim::AdamOptions& o, bool sanitize) {
+void reference_update(torch::Tensor& p, torch::Tensor& g, torch::optim::AdamParamState& state, const StepScalars& s,
+                      bool sanitize) {
   if (sanitize) g.nan_to_num_(0.0, 1e5, -1e5);
-  const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
-  const double bias_correction1 = 1 - std::pow(beta1, s.step());
-  const double bias_correction2 = 1 - std::pow(beta2, s.step());
-  s.exp_avg().mul_(beta1).add_(g, 1 - beta1);
-  s.exp_avg_sq().mul_(beta2).addcmul_(g, g, 1 - beta2);
-  const torch::Tensor denom = (s.exp_avg_sq().sqrt() / std::sqrt(bias_correction2)).add_(o.eps());
-  p.addcdiv_(s.exp_avg(), denom, -(o.lr() / bias_correction1));
+  state.exp_avg().mul_(s.beta1).add_(g, 1 - s.beta1);
+  state.exp_avg_sq().mul_(s.beta2).addcmul_(g, g, 1 - s.beta2);
+  const torch::Tensor denom = (state.exp_avg_sq().sqrt() / s.bias_correction2_sqrt).add_(s.eps);
+  p.addcdiv_(state.exp_avg(), denom, -s.step_size);
 }
 
 }  // namespace
@@ -125,15 +125,17 @@ void OnePassAdam::update(bool sanitize) {
       torch::Tensor g = p.grad();
       if (!g.defined()) continue;
       TORCH_CHECK(!g.is_sparse(), "OnePassAdam does not take sparse gradients");
-      auto& s = state_of(*this, p);
-      s.step(s.step() + 1);
-      torch::Tensor param = p;
-      if (!adam_one_pass_applies(param, g, s.exp_avg(), s.exp_avg_sq()))
-        reference_update(param, g, s, options, sanitize);
+      auto& state = state_of(*this, p);
+      state.step(state.step() + 1);
+      const StepScalars scalars(options, state.step());
+      auto& m = state.exp_avg();
+      auto& v = state.exp_avg_sq();
+      if (!adam_one_pass_applies(p, g, m, v))
+        reference_update(p, g, state, scalars, sanitize);
       else if (p.scalar_type() == torch::kFloat)
-        one_pass<float>(param, g, s.exp_avg(), s.exp_avg_sq(), coefficients<float>(options, s.step(), sanitize));
+        one_pass<float>(p, g, m, v, coefficients<float>(scalars, sanitize));
       else
-        one_pass<double>(param, g, s.exp_avg(), s.exp_avg_sq(), coefficients<double>(options, s.step(), sanitize));
+        one_pass<double>(p, g, m, v, coefficients<double>(scalars, sanitize));
     }
   }
 }

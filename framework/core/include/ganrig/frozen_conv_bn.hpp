@@ -48,6 +48,8 @@ class FrozenConvBNImpl : public torch::nn::Module {
   void set_fused(bool fused) { fused_ = fused; }
   const FrozenConvBNOptions& options() const { return options_; }
   std::array<std::int64_t, 4> padding_for(const torch::Tensor& x) const;  // {left, right, top, bottom}
+  // Whether forward(x) pads inside the convolution with the kernel one tap larger (larger_weight_).
+  bool uses_larger_kernel(const torch::Tensor& x) const;
 
   torch::Tensor weight, gamma, beta, mean, var;
 

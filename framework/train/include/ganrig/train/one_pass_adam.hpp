@@ -1,8 +1,8 @@
 #pragma once
 // torch::optim::Adam whose update reads and writes each parameter's memory once. The reference
-// step is six tensor operations per parameter (mul_, add_, mul_, addcmul_, sqrt, div, add_,
+// step is eight tensor operations per parameter (mul_, add_, mul_, addcmul_, sqrt, div, add_,
 // addcdiv_), each a pass over the parameter, its gradient or its moments, and Projected GAN's
-// gradient nan_to_num before it a seventh: on a 2-core CPU a few percent of a training step, and
+// gradient nan_to_num before it a ninth: on a 2-core CPU a few percent of a training step, and
 // more for the large generators. Same state, same checkpoints, same arithmetic per element
 // (tests/train/one_pass_adam_test.cpp gives the tolerance against torch::optim::Adam).
 #include <torch/optim/adam.h>
