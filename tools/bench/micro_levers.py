@@ -10,9 +10,10 @@ The mini-discriminators' convolutions with NCHW from 14x14 on ("minidisc_mixed")
 bilinear resizing in fp32 ("bf16_bilinear"), the D phase's fakes and reals through the mini-discriminator
 convolutions as one batch ("minidisc_batched"), and the mini-discriminators as two one-thread tasks
 ("minidisc_two_tasks"), lite0's asymmetric 'same' padding as a larger kernel ("tf_same_padding"), and
-whether this CPU's bfloat16 convolutions are faster than its fp32 ones at all ("bf16_convolutions").
+whether this CPU's bfloat16 convolutions are faster than its fp32 ones at all ("bf16_convolutions"), and
+the DownBlocks' 4x4 stride-2 convolution as space-to-depth + a 2x2 convolution ("minidisc_space_to_depth").
 Arguments: the levers to run (glu relu6 minidisc upsampled minidisc_mixed bf16_bilinear minidisc_batched
-minidisc_two_tasks tf_same_padding bf16_convolutions; default all)."""
+minidisc_two_tasks tf_same_padding bf16_convolutions minidisc_space_to_depth; default all)."""
 import statistics
 import sys
 import time
@@ -447,6 +448,33 @@ def bf16_convolutions(reps=5):
     print(f"  convolution forward + backward on {cpu_description()}: " + "; ".join(cells))
 
 
+def space_to_depth_weight(w):
+    """[O, I, 4, 4] -> [O, 4I, 2, 2]: input channel (i, dy, dx), tap (ky, kx) is w's tap (2ky + dy, 2kx + dx)."""
+    o, i = w.shape[:2]
+    return w.view(o, i, 2, 2, 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(o, i * 4, 2, 2)
+
+
+def minidisc_space_to_depth(reps=3):
+    """The DownBlocks' 4x4 stride-2 convolution (padding 1) as padding, pixel_unshuffle(2) and a 2x2
+    stride-1 convolution of 4x the input channels: the same multiply-adds with stride-1 kernels.
+    Forward + backward (weight gradient; with and without the input gradient), NCHW, batch 8."""
+    for b, c, side, o in ((8, 64, 56, 128), (8, 128, 28, 256), (8, 256, 14, 512)):
+        torch.manual_seed(side)
+        x0 = torch.randn(b, c, side, side)
+        w0 = torch.randn(o, c, 4, 4) * 0.05
+        plain = lambda x, w: F.conv2d(x, w, stride=2, padding=1)
+        s2d = lambda x, w: F.conv2d(F.pixel_unshuffle(F.pad(x, (1, 1, 1, 1)), 2), space_to_depth_weight(w))
+        with torch.no_grad():
+            diff = (plain(x0, w0) - s2d(x0, w0)).abs().max().item()
+        for input_grad in (False, True):
+            x = x0.clone().requires_grad_(input_grad)
+            w = w0.clone().requires_grad_()
+            t = {name: statistics.median(timed(lambda: f(x, w).sum().backward(), 5) for _ in range(reps))
+                 for name, f in (("plain", plain), ("s2d", s2d))}
+            print(f"  DownBlock {c} -> {o} at {side}, input gradient {input_grad}: plain {t['plain']:.2f} ms, "
+                  f"space-to-depth {t['s2d']:.2f} ms ({t['s2d'] / t['plain']:.2f}x), forward max diff {diff:.1e}")
+
+
 if __name__ == "__main__":
     torch.set_num_interop_threads(2)  # minidisc_two_tasks forks into the inter-op pool
     torch.set_num_threads(2)
@@ -454,6 +482,7 @@ if __name__ == "__main__":
               "upsampled": upsampled_convolutions, "minidisc_mixed": minidisc_mixed_layout,
               "bf16_bilinear": bf16_bilinear, "minidisc_batched": minidisc_batched,
               "minidisc_two_tasks": minidisc_two_tasks, "tf_same_padding": tf_same_padding,
-              "bf16_convolutions": bf16_convolutions}
+              "bf16_convolutions": bf16_convolutions,
+              "minidisc_space_to_depth": minidisc_space_to_depth}
     for name in sys.argv[1:] or levers:
         levers[name]()
