@@ -12,6 +12,7 @@
 #include "ganrig/plugin_api.hpp"
 #include "ganrig/twin_record.hpp"
 #include "ganrig/conv2d_layer.hpp"
+#include "ganrig/glu.hpp"
 #include "conditional_batch_norm.hpp"
 #include "fastgan_layout.hpp"
 
@@ -28,7 +29,8 @@ Conv2dLayer sn_conv(std::int64_t in, std::int64_t out, std::int64_t k, std::int6
 // computes the same forward bit for bit; its backward writes both halves' gradients into one
 // tensor, where the sliced form's backward zero-fills a full-size tensor per slice and adds them
 // (about 3x the time, tools/bench/micro_levers.py; tests/plugins/fastgan_test.cpp checks the equivalence).
-torch::Tensor gated_linear(const torch::Tensor& x) { return torch::glu(x, 1); }
+// glu_channels: the same, with a channels-last gradient for the channels-last maps.
+torch::Tensor gated_linear(const torch::Tensor& x) { return ganrig::glu_channels(x); }
 
 // feat + weight * N(0, 1) noise of shape [B, 1, H, W]; weight starts at 0 (always random noise,
 // as the official generator ignores noise_mode).
@@ -176,6 +178,9 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
     torch::Tensor x = z;
     if (normalize_latent_) x = x * (x.square().mean(1, true) + 1e-8).rsqrt();
     x = gated_linear(init_bn_->forward(init_->forward(x.view({x.size(0), -1, 1, 1}))));
+    // Channels-last from here on the CPU: oneDNN's convolutions take it as it is, where NCHW maps are
+    // reordered to its blocked layout and back at every call (tools/bench/README.md, levers table).
+    if (x.is_cpu()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     std::map<std::int64_t, torch::Tensor> feats = {{4, x}};
     std::int64_t r = 4;
     for (auto& up : ups_) {
@@ -185,7 +190,7 @@ class FastganGenerator : public ganrig::Generator, public ganrig_fastgan::HasFas
       if (se != se_.end()) x = se->second->forward(feats.at(r / 16), x);
       feats[r] = x;
     }
-    x = to_big_->forward(x);
+    x = to_big_->forward(x).contiguous();  // the image in the usual layout (3 channels: a small copy)
     return tanh_ ? torch::tanh(x) : x;
   }
   std::int64_t latent_dim() const override { return latent_dim_; }

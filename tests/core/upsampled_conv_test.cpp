@@ -34,7 +34,7 @@ Results run(bool phases, torch::Tensor x, torch::Tensor w, bool bf16 = false) {
   ganrig::autocast::set(false, false, torch::kBFloat16);
   at::autocast::clear_cache();
   torch::manual_seed(11);
-  y.backward(torch::randn(y.sizes()).to(y.scalar_type()));
+  y.backward(torch::randn(y.sizes()).to(y.scalar_type()).contiguous(y.suggest_memory_format()));
   return {y.detach(), x.grad(), w.grad()};
 }
 
@@ -57,6 +57,15 @@ TEST_CASE("upsample + 3x3 convolution as four 2x2 phase convolutions: equal to r
     const torch::Tensor x = torch::randn({2, 16, 32, 32}).contiguous(torch::MemoryFormat::ChannelsLast);
     const torch::Tensor w = torch::randn({24, 16, 3, 3});
     check_close(run(true, x, w), run(false, x, w), 1e-5);
+  }
+  SECTION("fp64, channels-last: a channels-last output and input gradient, the NCHW path's values") {
+    const torch::Tensor x = torch::randn({2, 6, 5, 7}, torch::kDouble), w = torch::randn({9, 6, 3, 3}, torch::kDouble);
+    const Results last = run(true, x.contiguous(torch::MemoryFormat::ChannelsLast), w), plain = run(true, x, w);
+    CHECK(last.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    CHECK(last.dx.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    CHECK_FALSE(plain.y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    check_close(last, plain, 1e-13);
+    check_close(last, run(false, x, w), 1e-13);
   }
   SECTION("bf16 autocast: within bf16's rounding of the plain pair under autocast") {
     const torch::Tensor x = torch::randn({2, 16, 32, 32}), w = torch::randn({24, 16, 3, 3});

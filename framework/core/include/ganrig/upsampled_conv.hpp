@@ -20,10 +20,11 @@ torch::Tensor upsample_nearest_x2(const torch::Tensor& x);
 // saves (`tools/bench/micro_levers.py upsampled`, results/micro_levers.txt there).
 constexpr std::int64_t kMinPhaseConvPixels = 16 * 16;
 
-// [Co, Ci, 3, 3] -> [4 Co, Ci, 2, 2]: output channel 4 co + 2a + b holds phase (a, b)'s kernel.
+// [Co, Ci, 3, 3] -> [4 Co, Ci, 2, 2]: output channel (2a + b) Co + co holds phase (a, b)'s kernel.
 torch::Tensor phase_kernels(const torch::Tensor& weight);
 
 // conv2d(upsample_nearest_x2(x), weight, padding 1) for an ungrouped 3x3 weight, without bias.
+// A channels-last x gives a channels-last result, and its gradient stays channels-last.
 torch::Tensor upsampled_conv3x3(const torch::Tensor& x, const torch::Tensor& weight);
 
 }  // namespace ganrig
