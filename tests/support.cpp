@@ -134,6 +134,11 @@ std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, cons
   return e;
 }
 
+double relative_difference(const torch::Tensor& ours, const torch::Tensor& reference) {
+  return ((ours.to(torch::kDouble) - reference.to(torch::kDouble)).abs().max() / reference.abs().max().to(torch::kDouble))
+      .item<double>();
+}
+
 torch::Tensor read_netpbm(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::string magic;

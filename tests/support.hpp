@@ -36,6 +36,9 @@ std::unique_ptr<Experiment> fixture_experiment(const std::string& relative, cons
 // A binary PPM (P6) or PGM (P5) image as written by the "ppm" sample sink: uint8 [H, W, C].
 torch::Tensor read_netpbm(const std::filesystem::path& file);
 
+// The largest absolute difference of two tensors over the reference's largest magnitude (in fp64).
+double relative_difference(const torch::Tensor& ours, const torch::Tensor& reference);
+
 // The lines of a run folder's stats.jsonl, parsed.
 std::vector<nlohmann::json> read_stats(const std::filesystem::path& run_dir);
 // The non-empty lines of a JSON-lines file (metrics.jsonl), parsed.

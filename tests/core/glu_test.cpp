@@ -1,4 +1,5 @@
 #include "catch_compat.hpp"
+#include "support.hpp"
 
 #include <torch/torch.h>
 
@@ -10,15 +11,12 @@
 // the input's channels-last layout; NCHW inputs take LibTorch's glu, bit for bit.
 namespace {
 
+using ganrig::test::relative_difference;
+
 double epsilon(torch::ScalarType t) {
   return t == torch::kBFloat16 ? 0.0078125 : t == torch::kFloat ? 1.1920929e-7 : 2.220446e-16;
 }
 
-// The largest difference relative to the reference's largest magnitude.
-double relative_difference(const torch::Tensor& ours, const torch::Tensor& reference) {
-  return ((ours.to(torch::kDouble) - reference.to(torch::kDouble)).abs().max() / reference.abs().max().to(torch::kDouble))
-      .item<double>();
-}
 
 struct Results {
   torch::Tensor y, dx;
