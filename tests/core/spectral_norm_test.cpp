@@ -1,6 +1,7 @@
 // Spectral normalization against hand-computed values and an SVD.
 #include "catch_compat.hpp"
 
+#include "ganrig/autocast_compat.hpp"
 #include "ganrig/conv2d_layer.hpp"
 #include "ganrig/spectral_norm.hpp"
 
@@ -151,7 +152,7 @@ TEST_CASE("sigma from the power iteration's own W v equals u^T W v, value and gr
   // Autograd's u^T W v, with u and v as they are after the iteration, for the weight matrix as
   // SpectralNorm takes it (dim 0: conv; dim 1: transposed conv). Checked at the iterating forward,
   // at a later forward of the same step (the saved W v), and after an in-place write to the weight
-  // within the step (the saved W v is stale and must not be used).
+  // within the step (the saved W v is stale and must not be used), and in eval mode.
   torch::manual_seed(5);
   for (const std::int64_t dim : {0, 1}) {
     torch::nn::Module owner;
@@ -164,16 +165,80 @@ TEST_CASE("sigma from the power iteration's own W v equals u^T W v, value and gr
     };
     auto gradient = [&](const torch::Tensor& sigma) { return torch::autograd::grad({sigma}, {weight})[0]; };
     SpectralNormStep step;
-    for (const char* when : {"iterating forward", "later forward", "after a write to the weight"}) {
-      if (std::string(when) == "after a write to the weight") {
+    for (const std::string when : {"iterating forward", "later forward", "after a write to the weight", "eval mode"}) {
+      if (when == "after a write to the weight") {
         torch::NoGradGuard no_grad;
         weight.mul_(1.5);
       }
-      const torch::Tensor ours = sn.sigma(weight, true);
+      const torch::Tensor ours = sn.sigma(weight, when != "eval mode");
       const torch::Tensor expected = reference();
       INFO("dim " << dim << ", " << when);
       CHECK(torch::equal(ours, expected));
-      CHECK(torch::equal(gradient(ours), gradient(expected)));
+      const torch::Tensor our_gradient = gradient(ours);
+      CHECK(torch::equal(our_gradient, gradient(expected)));
+      // Made in the weight's layout: for dim 1 autograd's own comes back through a permute.
+      CHECK(our_gradient.is_contiguous());
+    }
+  }
+}
+
+namespace {
+// The layer's forward, and the same operations written out with autograd's u^T W v on the leaf
+// weight, optionally under CPU autocast to bf16 (then the layer lets autocast cast the leaf weight):
+// output and the gradients of the input and of weight_orig, bit for bit.
+void check_against_autograd(Conv2dLayer& layer, const ConvOptions& o, const torch::Tensor& x, bool bf16) {
+  const auto weight = layer->named_parameters()["weight_orig"];
+  ganrig::autocast::set(false, bf16, torch::kBFloat16);
+  const auto out = layer->forward(x);
+  auto buffers = layer->named_buffers();
+  const auto matrix = o.transposed() ? weight.permute({1, 0, 2, 3}).reshape({o.out_channels(), -1})
+                                     : weight.reshape({o.out_channels(), -1});
+  const auto sigma = torch::dot(buffers["weight_u"].clone(), torch::mv(matrix, buffers["weight_v"].clone()));
+  torch::Tensor expected;
+  if (o.transposed())
+    expected = torch::mm(x.reshape({x.size(0), -1}), weight.reshape({weight.size(0), -1})).view(out.sizes()) / sigma;
+  else if (weight.numel() > out.numel())
+    expected = torch::conv2d(x, weight, {}, o.stride(), o.padding()) / sigma;
+  else
+    expected = torch::conv2d(x, weight / sigma, {}, o.stride(), o.padding());
+  ganrig::autocast::set(false, false, torch::kBFloat16);
+  at::autocast::clear_cache();
+  REQUIRE(out.scalar_type() == (bf16 ? torch::kBFloat16 : torch::kFloat));
+  REQUIRE(torch::equal(out, expected));
+  const auto g = torch::randn_like(out);
+  const auto grads = torch::autograd::grad({out}, {x, weight}, {g});
+  const auto expected_grads = torch::autograd::grad({expected}, {x, weight}, {g});
+  CHECK(torch::equal(grads[0], expected_grads[0]));
+  CHECK(torch::equal(grads[1], expected_grads[1]));
+}
+}  // namespace
+
+TEST_CASE("a layer's weight gradient, through the convolution and sigma summed in place, is autograd's bit for bit",
+          "[spectral_norm][speed]") {
+  // The InitLayer's matrix product with the output divided (dim 1), a convolution with the output
+  // divided and one with the weight divided (dim 0); fp32, bf16 autocast, and fp32 after an in-place
+  // write to the weight (the power iteration's saved W v must not be used).
+  struct Case {
+    ConvOptions options;
+    std::vector<std::int64_t> input;
+  };
+  const std::vector<Case> cases = {
+      {ConvOptions(64, 32, 4).bias(false).transposed(true).spectral_norm(true), {2, 64, 1, 1}},
+      {ConvOptions(16, 32, 4).stride(2).padding(1).bias(false).spectral_norm(true), {2, 16, 8, 8}},
+      {ConvOptions(4, 8, 3).padding(1).bias(false).spectral_norm(true), {2, 4, 32, 32}},
+  };
+  for (const auto& c : cases) {
+    torch::manual_seed(7);
+    Conv2dLayer layer(c.options);
+    layer->train();
+    const auto x = torch::randn(c.input, torch::requires_grad());
+    for (const std::string pass : {"fp32", "bf16", "fp32 after a write to the weight"}) {
+      INFO("input " << x.sizes() << ", " << pass);
+      if (pass == "fp32 after a write to the weight") {
+        torch::NoGradGuard no_grad;
+        layer->named_parameters()["weight_orig"].mul_(0.5);
+      }
+      check_against_autograd(layer, c.options, x, pass == "bf16");
     }
   }
 }

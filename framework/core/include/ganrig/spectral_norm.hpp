@@ -3,7 +3,8 @@
 // `weight_orig` as the parameter and `weight_u`, `weight_v` as buffers; every forward in training
 // mode runs one power iteration (updating u and v) and divides the weight by sigma = u^T W v;
 // in eval mode u and v are used as they are. sigma's value reuses the power iteration's W v, and
-// its gradient is autograd's for u^T W v (tests/core/spectral_norm_test.cpp: bit for bit).
+// its gradient is autograd's for u^T W v, made in the weight's own layout and, through
+// weight_and_sigma, summed in place with the layer's own (tests/core/spectral_norm_test.cpp: bit for bit).
 //
 // Inside a SpectralNormStep (the training loop opens one per optimisation phase) a module runs its
 // power iteration at its first training-mode forward of the step only, and every later forward
@@ -40,12 +41,26 @@ class SpectralNorm {
   torch::Tensor weight(const torch::Tensor& weight_orig, bool training);
   // sigma = u^T W v (after the power iteration when `training`): weight() is weight_orig / sigma.
   torch::Tensor sigma(const torch::Tensor& weight_orig, bool training);
+  // weight_orig (an alias) and sigma from one autograd node: a layer that uses this weight and
+  // this sigma gets the weight's two gradients summed in place instead of into a new tensor. The
+  // gradient that reaches the alias is summed into, so the alias may feed only operations whose
+  // backward makes a new gradient tensor (convolutions, matrix products, division by sigma, dtype
+  // casts: Conv2dLayer's uses), never one that hands its gradient on to other inputs as well.
+  struct WeightSigma {
+    torch::Tensor weight, sigma;
+  };
+  WeightSigma weight_and_sigma(const torch::Tensor& weight_orig, bool training);
 
   const torch::Tensor& u() const { return u_; }
   const torch::Tensor& v() const { return v_; }
 
  private:
+  // The weight as a matrix with `dim` first (a copy for dim 1).
   torch::Tensor matrix(const torch::Tensor& w) const;
+  // One power iteration step per power_iterations_, updating u, v and the saved W v.
+  void iterate(const torch::Tensor& weight_orig);
+  // W v without a graph (sigma's gradient is made by hand).
+  torch::Tensor weight_times(const torch::Tensor& weight_orig, const torch::Tensor& v) const;
   torch::Tensor u_, v_;
   // W v of the last power iteration and the weight it was computed from (storage, version): sigma
   // = u^T (W v) takes it instead of a third matrix-vector product of the same W and v.
