@@ -16,6 +16,14 @@ void set_buffers(Conv2dLayer& layer, const torch::Tensor& w, const torch::Tensor
   layer->named_parameters()["weight_orig"].copy_(w.view({2, 2, 1, 1}));
   layer->named_buffers()["weight_u"].copy_(u);
 }
+// Autograd's sigma = u^T W v for a layer's weight_orig, with u and v as the layer's buffers hold them.
+torch::Tensor autograd_sigma(Conv2dLayer& layer, const ConvOptions& o) {
+  const auto weight = layer->named_parameters()["weight_orig"];
+  auto buffers = layer->named_buffers();
+  const auto matrix = o.transposed() ? weight.permute({1, 0, 2, 3}).reshape({o.out_channels(), -1})
+                                     : weight.reshape({o.out_channels(), -1});
+  return torch::dot(buffers["weight_u"].clone(), torch::mv(matrix, buffers["weight_v"].clone()));
+}
 }  // namespace
 
 TEST_CASE("one power iteration matches the hand computation", "[spectral_norm]") {
@@ -98,18 +106,10 @@ TEST_CASE("dividing the output instead of the weight by sigma changes nothing bu
     Conv2dLayer layer(c.options);
     layer->train();
     const auto x = torch::randn(c.input, torch::requires_grad());
-    auto state = layer->named_buffers();
     const auto out = layer->forward(x);
     const auto weight_orig = layer->named_parameters()["weight_orig"];
-    torch::Tensor w;
-    {
-      // sigma from the updated u, v as the forward used them.
-      const auto& o = c.options;
-      const auto mat = o.transposed() ? weight_orig.transpose(0, 1).reshape({o.out_channels(), -1})
-                                      : weight_orig.reshape({o.out_channels(), -1});
-      const auto sigma = torch::dot(state["weight_u"], torch::mv(mat, state["weight_v"]));
-      w = weight_orig / sigma;
-    }
+    // sigma from the updated u, v as the forward used them.
+    const torch::Tensor w = weight_orig / autograd_sigma(layer, c.options);
     const auto& o = c.options;
     const auto bias = o.bias() ? layer->named_parameters()["bias"] : torch::Tensor();
     const auto expected = o.transposed() ? torch::conv_transpose2d(x, w, bias, o.stride(), o.padding())
@@ -190,10 +190,7 @@ void check_against_autograd(Conv2dLayer& layer, const ConvOptions& o, const torc
   const auto weight = layer->named_parameters()["weight_orig"];
   ganrig::autocast::set(false, bf16, torch::kBFloat16);
   const auto out = layer->forward(x);
-  auto buffers = layer->named_buffers();
-  const auto matrix = o.transposed() ? weight.permute({1, 0, 2, 3}).reshape({o.out_channels(), -1})
-                                     : weight.reshape({o.out_channels(), -1});
-  const auto sigma = torch::dot(buffers["weight_u"].clone(), torch::mv(matrix, buffers["weight_v"].clone()));
+  const auto sigma = autograd_sigma(layer, o);
   torch::Tensor expected;
   if (o.transposed())
     expected = torch::mm(x.reshape({x.size(0), -1}), weight.reshape({weight.size(0), -1})).view(out.sizes()) / sigma;
